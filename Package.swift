@@ -1,0 +1,55 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+// Optimised builds matter even for `swift test`: the parity tests run real convolutions.
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
+
+let package = Package(
+    name: "tokentool",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tokentool", targets: ["TokenTool"]),
+        .library(name: "MagvitCodec", targets: ["MagvitCodec"]),
+        .library(name: "Predictor", targets: ["Predictor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C headers only: FFmpeg and libpng as Swift sees them (macros, varargs, struct fields).
+        .systemLibrary(
+            name: "FFmpegShim",
+            path: "Sources/FFmpegShim",
+            pkgConfig: "libavformat",
+            providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev", "libavfilter-dev", "libpng-dev"])]
+        ),
+        // BLAS behind the kernel layer (Sources/MagvitCodec/Kernels).
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Sources/MagvitCodec/Kernels/CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "MagvitCodec",
+            dependencies: ["CBLAS", "FFmpegShim"],
+            path: "Sources/MagvitCodec",
+            exclude: ["Kernels/CBLAS"],
+            swiftSettings: fast
+        ),
+        .target(
+            name: "Predictor",
+            dependencies: ["MagvitCodec"],
+            swiftSettings: fast
+        ),
+        .executableTarget(
+            name: "TokenTool",
+            dependencies: ["MagvitCodec", "Predictor", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: fast
+        ),
+        .testTarget(name: "MagvitCodecTests", dependencies: ["MagvitCodec"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MediaTests", dependencies: ["MagvitCodec"]),
+        .testTarget(name: "PredictorTests", dependencies: ["Predictor", "MagvitCodec"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenToolTests", dependencies: ["MagvitCodec"]),
+    ]
+)

@@ -1,0 +1,9 @@
+import ArgumentParser
+import MagvitCodec
+
+@main
+struct TokenTool: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokentool",
+        abstract: "MAGVIT2 tokens for the 1X World Model Challenge: tokenize, decode, compare, evaluate.")
+}
