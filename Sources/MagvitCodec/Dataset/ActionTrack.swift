@@ -6,10 +6,10 @@ public final class ActionTrack: @unchecked Sendable {
     public let name: String
     public let width: Int
     public let rowCount: Int
-    private let file: MappedFile
+    private let file: MappedDataFile
 
     init(name: String, path: String, rowCount: Int) throws {
-        file = try MappedFile(path: path)
+        file = try MappedDataFile(path: path)
         self.name = name
         self.rowCount = rowCount
         guard rowCount > 0 else { width = 0; return }

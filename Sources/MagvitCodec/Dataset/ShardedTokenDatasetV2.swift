@@ -17,9 +17,9 @@ public final class ShardedTokenDatasetV2: @unchecked Sendable {
     public struct Shard: Sendable {
         public var index: Int
         public var frameCount: Int
-        public var video: MappedFile
-        public var segmentIndices: MappedFile
-        public var states: MappedFile?
+        public var video: MappedDataFile
+        public var segmentIndices: MappedDataFile
+        public var states: MappedDataFile?
         public var clipCount: Int { video.byteCount / (4 * ShardedTokenDatasetV2.tokensPerClip) }
     }
 
@@ -74,20 +74,20 @@ public final class ShardedTokenDatasetV2: @unchecked Sendable {
             for required in [videoURL, segmentURL] where !fileManager.fileExists(atPath: required.path) {
                 throw DatasetError(required.path, "missing file")
             }
-            let video = try MappedFile(path: videoURL.path)
+            let video = try MappedDataFile(path: videoURL.path)
             let clips = (frames + Self.framesPerClip - 1) / Self.framesPerClip
             let expectedVideo = clips * Self.tokensPerClip * 4
             guard video.byteCount == expectedVideo else {
                 throw DatasetError(videoURL.path, "size is \(video.byteCount) bytes; expected \(expectedVideo) "
                     + "(\(clips) clips of \(Self.latentFramesPerClip)x\(Self.latentSide)x\(Self.latentSide) int32 for \(frames) frames)")
             }
-            let segments = try MappedFile(path: segmentURL.path)
+            let segments = try MappedDataFile(path: segmentURL.path)
             guard segments.byteCount == 4 * frames else {
                 throw DatasetError(segmentURL.path, "size is \(segments.byteCount) bytes; expected \(4 * frames) (\(frames) int32)")
             }
-            var states: MappedFile?
+            var states: MappedDataFile?
             if fileManager.fileExists(atPath: statesURL.path) {
-                let file = try MappedFile(path: statesURL.path)
+                let file = try MappedDataFile(path: statesURL.path)
                 guard file.byteCount == 4 * Self.stateWidth * frames else {
                     throw DatasetError(statesURL.path, "size is \(file.byteCount) bytes; expected \(4 * Self.stateWidth * frames) "
                         + "(\(frames) x \(Self.stateWidth) float32)")

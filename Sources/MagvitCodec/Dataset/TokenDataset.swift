@@ -16,7 +16,7 @@ public final class TokenDataset: @unchecked Sendable {
     public let segmentIDs: [Int32]
     /// Action tracks found under `actions/`, sorted by name.
     public let actions: [ActionTrack]
-    private let video: MappedFile
+    private let video: MappedDataFile
 
     public var frameCount: Int { metadata.frameCount }
     public var tokensPerFrame: Int { metadata.tokensPerFrame }
@@ -35,7 +35,7 @@ public final class TokenDataset: @unchecked Sendable {
 
         let videoPath = directory.appendingPathComponent(Self.videoFile).path
         guard FileManager.default.fileExists(atPath: videoPath) else { throw DatasetError(videoPath, "missing file") }
-        video = try MappedFile(path: videoPath)
+        video = try MappedDataFile(path: videoPath)
         let expectedVideoBytes = count * metadata.tokensPerFrame * metadata.tokenDType.byteSize
         guard video.byteCount == expectedVideoBytes else {
             throw DatasetError(videoPath, "size is \(video.byteCount) bytes; expected \(expectedVideoBytes) "
@@ -44,7 +44,7 @@ public final class TokenDataset: @unchecked Sendable {
 
         let segmentPath = directory.appendingPathComponent(Self.segmentIDsFile).path
         guard FileManager.default.fileExists(atPath: segmentPath) else { throw DatasetError(segmentPath, "missing file") }
-        let segmentFile = try MappedFile(path: segmentPath)
+        let segmentFile = try MappedDataFile(path: segmentPath)
         guard segmentFile.byteCount == 4 * count else {
             throw DatasetError(segmentPath, "size is \(segmentFile.byteCount) bytes; expected \(4 * count) (\(count) int32 ids)")
         }

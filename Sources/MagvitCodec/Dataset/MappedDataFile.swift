@@ -7,7 +7,7 @@ import Darwin
 
 /// A file mapped read-only into memory, so multi-gigabyte token files are paged in on demand
 /// rather than read whole. The mapping lives exactly as long as this object.
-public final class MappedFile: @unchecked Sendable {
+public final class MappedDataFile: @unchecked Sendable {
     public let path: String
     public let byteCount: Int
     /// `nil` for an empty file (nothing to map).
