@@ -10,6 +10,8 @@ public enum MediaError: Error, Equatable, CustomStringConvertible {
     /// The caller handed over frames that cannot be written or rendered as asked.
     case invalidFrames(path: String, reason: String)
     case encoderUnavailable(path: String, reason: String)
+    /// Frames handed to `ComparisonRenderer` that do not fit together.
+    case invalidComparison(reason: String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,8 @@ public enum MediaError: Error, Equatable, CustomStringConvertible {
             return "\(path): \(reason)"
         case .encoderUnavailable(let path, let reason):
             return "\(path): \(reason)"
+        case .invalidComparison(let reason):
+            return "cannot render the comparison: \(reason)"
         }
     }
 }
