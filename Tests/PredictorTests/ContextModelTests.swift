@@ -7,7 +7,7 @@ final class ContextModelTests: XCTestCase {
     /// 6 synthetic clips of 48 frames: fit on clips 0...3, score on clips 4 and 5.
     private func splitDataset() throws -> (TokenDataset, ContextModel, CopyPredictor, WindowSet) {
         let dataset = try SyntheticTokens.dataset(self, segments: 6, framesPerSegment: 48)
-        let spec = WindowSpec(length: 6, stride: 2)
+        let spec = try WindowSpec(length: 6, stride: 2)
         let isTrain: (Int32) -> Bool = { $0 < 4 }
         let model = try ContextModel.fit(dataset: dataset, stride: spec.stride, includeSegment: isTrain)
         let copy = CopyPredictor.fit(dataset: dataset, windows: WindowSet(dataset: dataset, spec: spec, includeSegment: isTrain))

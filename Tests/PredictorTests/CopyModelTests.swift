@@ -24,7 +24,7 @@ final class CopyModelTests: XCTestCase {
     func testFitMixingMinimizesCrossEntropyOnItsWindows() throws {
         let dataset = try SyntheticTokens.dataset(self, segments: 2, framesPerSegment: 30)
         // Consecutive frames (stride 1) change little enough that the best eps is below 0.5.
-        let windows = WindowSet(dataset: dataset, spec: WindowSpec(length: 4, stride: 1), filterOverlaps: true)
+        let windows = WindowSet(dataset: dataset, spec: try WindowSpec(length: 4, stride: 1), filterOverlaps: true)
         // Per segment starts 0...26; looking back 1, 2, 3 frames keeps every fourth: 0, 4, ..., 24.
         XCTAssertEqual(windows.starts, [0, 4, 8, 12, 16, 20, 24, 30, 34, 38, 42, 46, 50, 54])
         let fit = CopyPredictor.fit(dataset: dataset, windows: windows)
@@ -32,12 +32,19 @@ final class CopyModelTests: XCTestCase {
         XCTAssertGreaterThan(eps, 0.01)
         XCTAssertLessThan(eps, 0.5)
         func crossEntropy(_ mixing: Float) throws -> Double {
-            try BaselineEvaluation.meanCrossEntropy(of: CopyPredictor(mixing: mixing), dataset: dataset, windows: windows)
+            try BaselineEvaluation.meanCrossEntropy(of: try CopyPredictor(mixing: mixing), dataset: dataset, windows: windows)
         }
         let atFit = try crossEntropy(eps)
         print("copy fit: eps \(eps), CE \(atFit); eps/2 \(try crossEntropy(eps * 0.5)); 2 eps \(try crossEntropy(eps * 2))")
         for factor: Float in [0.5, 0.9, 1.1, 2] {
             XCTAssertLessThanOrEqual(atFit, try crossEntropy(eps * factor), "eps x \(factor)")
         }
+    }
+
+    func testMixingOutsideZeroToOneIsRejected() {
+        for bad: Float in [0, -0.1, 1.5, .nan] {
+            XCTAssertThrowsError(try CopyPredictor(mixing: bad), "mixing \(bad)")
+        }
+        XCTAssertNoThrow(try CopyPredictor(mixing: 1))
     }
 }

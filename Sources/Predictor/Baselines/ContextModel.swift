@@ -18,10 +18,10 @@ public final class ContextModel: FramePredictor, @unchecked Sendable {
 
     public init(bitProbabilities: [Float], stride: Int, trainingFrames: Int) throws {
         guard bitProbabilities.count == BitContexts.count else {
-            throw ContextModelError("context model", "has \(bitProbabilities.count) probabilities; expected \(BitContexts.count)")
+            throw BaselineError("context model", "has \(bitProbabilities.count) probabilities; expected \(BitContexts.count)")
         }
         if let bad = bitProbabilities.firstIndex(where: { !($0 > 0 && $0 < 1) }) {
-            throw ContextModelError("context model", "probability \(bitProbabilities[bad]) of context \(bad) is not in (0, 1)")
+            throw BaselineError("context model", "probability \(bitProbabilities[bad]) of context \(bad) is not in (0, 1)")
         }
         self.bitProbabilities = bitProbabilities
         self.stride = stride
@@ -85,8 +85,8 @@ public final class ContextModel: FramePredictor, @unchecked Sendable {
     }
 }
 
-/// A problem with a context model or its file, naming the file, in one line.
-public struct ContextModelError: Error, CustomStringConvertible, Equatable {
+/// A problem with a baseline model or its file, naming the file (or the model), in one line.
+public struct BaselineError: Error, CustomStringConvertible, Equatable {
     public var path: String
     public var problem: String
 

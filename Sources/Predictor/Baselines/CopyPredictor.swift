@@ -10,10 +10,12 @@ public final class CopyPredictor: FramePredictor {
     /// The weight of the uniform part (the "eps" of the smoothing), in (0, 1].
     public let mixing: Float
 
-    public init(mixing: Float = CopyPredictor.defaultMixing) {
-        precondition(mixing > 0 && mixing <= 1, "mixing must be in (0, 1]")
+    public init(mixing: Float = CopyPredictor.defaultMixing) throws {
+        guard mixing > 0, mixing <= 1 else { throw BaselineError("copy", "mixing weight \(mixing) is not in (0, 1]") }
         self.mixing = mixing
     }
+
+    private init(checkedMixing: Float) { mixing = checkedMixing }
 
     public var name: String { "copy (eps \(String(format: "%.4g", mixing)))" }
     public var maxFrames: Int? { nil }
@@ -50,8 +52,8 @@ public final class CopyPredictor: FramePredictor {
                 }
             }
         }
-        guard total > 0 else { return CopyPredictor() }
-        return CopyPredictor(mixing: optimalMixing(matchFraction: Double(same) / Double(total)))
+        guard total > 0 else { return CopyPredictor(checkedMixing: defaultMixing) }
+        return CopyPredictor(checkedMixing: optimalMixing(matchFraction: Double(same) / Double(total)))
     }
 
     public static func optimalMixing(matchFraction a: Double) -> Float {

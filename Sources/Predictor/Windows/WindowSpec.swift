@@ -4,10 +4,15 @@ public struct WindowSpec: Sendable, Equatable, CustomStringConvertible {
     public var length: Int
     public var stride: Int
 
-    public static let challenge = WindowSpec(length: 16, stride: 15)
+    public static let challenge = WindowSpec(checkedLength: 16, stride: 15)
 
-    public init(length: Int, stride: Int) {
-        precondition(length >= 1 && stride >= 1, "window length and stride must be positive")
+    /// Throws when `length` or `stride` is below 1 (they usually come from the command line).
+    public init(length: Int, stride: Int) throws {
+        guard length >= 1, stride >= 1 else { throw WindowSpecError(length: length, stride: stride) }
+        self.init(checkedLength: length, stride: stride)
+    }
+
+    private init(checkedLength length: Int, stride: Int) {
         self.length = length
         self.stride = stride
     }
@@ -19,4 +24,10 @@ public struct WindowSpec: Sendable, Equatable, CustomStringConvertible {
     public func frameIndices(start: Int) -> [Int] { (0..<length).map { start + $0 * stride } }
 
     public var description: String { "window \(length), stride \(stride)" }
+}
+
+public struct WindowSpecError: Error, CustomStringConvertible, Equatable {
+    public var length: Int
+    public var stride: Int
+    public var description: String { "window length \(length) and stride \(stride) must both be at least 1" }
 }
