@@ -102,7 +102,22 @@ final class ComparisonRendererTests: XCTestCase {
             try keep({ try PNGCodec.write(comic, to: $0) }, as: "comic_\(promptCount)+\(generatedCount).png")
             try keep({ try writeVideo(frames: renderer.animationFrames(prompt: prompt, generated: generated, groundTruth: truth), to: $0, fps: 2) },
                      as: "animation_\(promptCount)+\(generatedCount).gif")
+            try keep({ try writeVideo(frames: renderer.animationFrames(prompt: prompt, generated: generated, groundTruth: truth), to: $0, fps: 30000.0 / 1001) },
+                     as: "animation_\(promptCount)+\(generatedCount).mp4")
         }
+    }
+
+    func testWriteChoosesComicForPNGAndAnimationForGIF() throws {
+        let folder = try temporaryFolder()
+        let prompt = frames(0..<2), generated = frames(2..<3, tint: 200), truth = frames(2..<3)
+        try renderer.write(prompt: prompt, generated: generated, groundTruth: truth, to: folder.appendingPathComponent("c.png"))
+        let comic = try PNGCodec.read(from: folder.appendingPathComponent("c.png"))
+        let size = renderer.comicSize(promptCount: 2, futureCount: 1, frameWidth: 256, frameHeight: 256)
+        XCTAssertEqual([comic.width, comic.height], [size.width, size.height])
+        try renderer.write(prompt: prompt, generated: generated, groundTruth: truth, to: folder.appendingPathComponent("c.gif"))
+        let reader = try VideoReader(url: folder.appendingPathComponent("c.gif"), options: VideoReadOptions(size: 32, crop: .none))
+        XCTAssertEqual([reader.sourceWidth, reader.sourceHeight], [516, 292])
+        XCTAssertEqual(try reader.readAll().count, 3)
     }
 
     func testAreaResizeAveragesAndNearestRepeats() {

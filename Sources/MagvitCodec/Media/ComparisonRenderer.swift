@@ -1,3 +1,5 @@
+import Foundation
+
 /// Pictures that compare generated frames with the ground truth, as the challenge's
 /// visualizer does: an animation (for GIF/MP4) and a comic strip (for PNG).
 ///
@@ -43,6 +45,18 @@ public struct ComparisonRenderer: Sendable {
         let bottom = row(prompt: Array(truth.prefix(prompt.count)), future: Array(truth.dropFirst(prompt.count)), futureLabel: "Ground truth")
         let titleBand = RGBImage.captionBand(title, width: top.width, height: bandHeight)
         return RGBImage.vstack([titleBand, top, bottom], spacing: gap).padded(top: gap, left: gap, bottom: gap, right: gap)
+    }
+
+    /// Writes the comparison by extension: .png gets the comic strip, .gif and .mp4 the
+    /// animation at `fps` (the reference visualizer uses 2 fps).
+    public func write(prompt: [RGBImage], generated: [RGBImage], groundTruth: [RGBImage], to url: URL,
+                      fps: Double = 2, title: String = "Generated (top) vs. ground truth (bottom)") throws {
+        switch try VideoFileFormat(url: url) {
+        case .png:
+            try PNGCodec.write(comicStrip(prompt: prompt, generated: generated, groundTruth: groundTruth, title: title), to: url)
+        case .gif, .mp4:
+            try writeVideo(frames: animationFrames(prompt: prompt, generated: generated, groundTruth: groundTruth), to: url, fps: fps)
+        }
     }
 
     /// Size of `comicStrip` for `count` prompt and `future` later frames of `frameWidth` x `frameHeight`.
