@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import MagvitCodec
+import Predictor
+
+/// `tokentool compare`: prompt, prediction and ground truth side by side.
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Render a generated sample as [prompt | generated] beside the ground truth.",
+        discussion: """
+        Reads a generated-sample directory (video.bin = prompt | predicted | ground-truth frames; \
+        metadata.json has num_prompt_frames and window_size) as `tokentool generate` writes it. \
+        `.gif` / `.mp4`: left the prompt then the generated frames, right the ground truth of the \
+        same instants, captioned. `.png`: the comic strip, prediction above, ground truth below.
+        With --pair, renders a dataset window instead, the ground truth standing in on both sides.
+        Examples: tokentool compare generated/ -o cmp.gif
+                  tokentool compare --pair data/clip --example 0 -o cmp.png
+        """)
+
+    @Argument(help: "Generated-sample directory (omit with --pair).")
+    var sample: String?
+
+    @Option(name: .shortAndLong, help: "Output: .gif, .mp4 or .png (comic strip).")
+    var output: String
+
+    @Option(help: "Render a window of this 1X dataset instead of a generated sample.")
+    var pair: String?
+
+    @Option(help: "With --pair: which valid window (0-based).")
+    var example = 0
+
+    @Option(name: .customLong("prompt-frames"), help: "With --pair: prompt frames in the window.")
+    var promptFrames = 9
+
+    @Option(help: "With --pair: frames in the window (prompt + generated).")
+    var window = 17
+
+    @Option(help: "With --pair: dataset frames between window frames (15: 30 Hz data seen at 2 Hz).")
+    var stride = 15
+
+    @Option(help: "Frames per second of a GIF or MP4.")
+    var fps: Double = 2
+
+    @OptionGroup var codecOptions: CodecOptions
+
+    func validate() throws {
+        guard (sample == nil) != (pair == nil) else {
+            throw ValidationError("give either a generated-sample directory or --pair <dataset>")
+        }
+        guard promptFrames >= 1, window > promptFrames else {
+            throw ValidationError("--window must exceed --prompt-frames (both >= 1)")
+        }
+        guard fps > 0 else { throw ValidationError("--fps must be > 0") }
+        _ = try VideoFileFormat(url: URL(fileURLWithPath: output))
+    }
+
+    func run() throws {
+        let tokens = try loadTokens()
+        let (codec, _) = try codecOptions.loadCodec(parts: [.decoder])
+        let progress = Progress("decode", total: tokens.prompt.count + tokens.predicted.count + tokens.groundTruth.count)
+        func decode(_ frames: [[UInt32]]) throws -> [RGBImage] {
+            defer { progress.advance(by: frames.count) }
+            return try codec.decodeImages(tokens: frames)
+        }
+        let prompt = try decode(tokens.prompt)
+        let generated = try decode(tokens.predicted)
+        let truth = try decode(tokens.groundTruth)
+        progress.finish()
+        try ComparisonRenderer().write(prompt: prompt, generated: generated, groundTruth: truth,
+                                       to: URL(fileURLWithPath: output), fps: fps, title: tokens.title)
+        print("wrote \(output)")
+    }
+
+    private func loadTokens() throws -> (prompt: [[UInt32]], predicted: [[UInt32]], groundTruth: [[UInt32]], title: String) {
+        if let sample {
+            let s = try GeneratedSample.read(from: URL(fileURLWithPath: sample))
+            return (s.prompt, s.predicted, s.groundTruth,
+                    "\(s.prompt.count) prompt + \(s.predicted.count) generated frames: generated (top) vs. ground truth (bottom)")
+        }
+        let path = pair!
+        let data = try TokenDataset(path: path)
+        let spec = try WindowSpec(length: window, stride: stride)
+        let windows = WindowSet(dataset: data, spec: spec, filterInterrupts: true, filterOverlaps: true)
+        guard example >= 0, example < windows.count else {
+            throw ValidationErrorText("\(path): --example \(example) is out of range: the dataset has \(windows.count) windows of \(window) frames at stride \(stride)")
+        }
+        let frames = windows.frames(example, in: data)
+        return (Array(frames.prefix(promptFrames)), Array(frames.dropFirst(promptFrames)), frames,
+                "Ground truth as prediction: window \(example) of \(URL(fileURLWithPath: path).lastPathComponent)")
+    }
+}
