@@ -4,6 +4,10 @@ import MagvitCodec
 /// Tokens of one frame: S = 16x16 = 256 ids, each 0 ..< 2^18, row-major.
 public typealias FrameTokens = [UInt32]
 
+/// Tokens of a frame being generated that are already fixed (one entry per position);
+/// `nil` entries are still masked.
+public typealias KnownTokens = [UInt32?]
+
 /// Factored logits of one frame, as every predictor and metric sees them: for each of the
 /// two vocabularies (v = 0: token % 512, v = 1: token / 512) and each position s, 512 logits.
 /// Stored as `values[(v * positions + s) * 512 + k]`, so each softmax runs over a contiguous row.
@@ -46,6 +50,10 @@ public protocol FramePredictor: AnyObject {
 
     /// Logits for frames 1 ..< window.count of each window, each from the true frames before it.
     func teacherForced(windows: [[FrameTokens]]) throws -> [[FactoredLogits]]
+
+    /// As `teacherForced(windows:)`, with frame t of window w partly known: `known[w][t - 1]`
+    /// (nil: all masked). MaskGIT steps after the first over many frames at once use this.
+    func teacherForced(windows: [[FrameTokens]], known: [[KnownTokens?]]) throws -> [[FactoredLogits]]
 }
 
 extension FramePredictor {
@@ -53,6 +61,14 @@ extension FramePredictor {
         try windows.map { window in
             try (1..<window.count).map { t in
                 try predict(context: Array(window[..<t]), known: nil)
+            }
+        }
+    }
+
+    public func teacherForced(windows: [[FrameTokens]], known: [[KnownTokens?]]) throws -> [[FactoredLogits]] {
+        try windows.enumerated().map { w, window in
+            try (1..<window.count).map { t in
+                try predict(context: Array(window[..<t]), known: known[w][t - 1])
             }
         }
     }

@@ -1,0 +1,113 @@
+import Foundation
+import MagvitCodec
+
+/// Multi-head self-attention of an ST block, used along space (the S tokens of a frame) or
+/// along time (one spatial position across the frames of a `FramePlan`, causally).
+///
+/// `qkv` yields [q | k | v] per token, each (heads, head_dim). With qk_norm one LayerNorm over
+/// head_dim (`norm`) is applied to q and to k. Scores are scaled by head_dim^-0.5, or by
+/// 8/head_dim under muP.
+struct Attention {
+    let qkv: Linear
+    let proj: Linear
+    let norm: LayerNorm?
+    let heads: Int
+    let headDim: Int
+    let scale: Float
+
+    init(_ prefix: String, config: GenieConfig, weights: WeightSource) {
+        let d = config.dModel
+        heads = config.numHeads
+        headDim = config.headDim
+        scale = config.useMup ? 8 / Float(headDim) : 1 / Float(headDim).squareRoot()
+        qkv = Linear(prefix + ".qkv", in: d, out: 3 * d, bias: config.qkvBias, weights: weights)
+        proj = Linear(prefix + ".proj", in: d, out: d, bias: config.projBias, weights: weights)
+        norm = config.qkNorm ? LayerNorm(prefix + ".norm", width: headDim, weights: weights) : nil
+    }
+
+    private var d: Int { heads * headDim }
+
+    /// `work.qkv = qkv(input)`, then the qk LayerNorm when the model has one. q and k of a
+    /// token are 2 * heads contiguous rows of head_dim, so the norm runs over those rows.
+    private func projectQKV(_ input: UnsafePointer<Float>, rows: Int, work: Workspace) {
+        qkv(input, rows: rows, into: work.qkv)
+        guard let norm else { return }
+        let d = d, headDim = headDim, heads = heads, qkvRows = work.qkv
+        let weight = norm.weight.readOnly, bias = norm.bias.readOnly, eps = norm.eps
+        Kernels.parallelChunks(rows, minChunk: 64) { range in
+            for r in range {
+                let qk = qkvRows + r * 3 * d
+                Kernels.layerNorm(qk, into: qk, rows: 2 * heads, width: headDim, weight: weight, bias: bias, eps: eps)
+            }
+        }
+    }
+
+    /// `x += proj(attention over the S tokens of each frame of input)`, for `frames` frames.
+    func spatial(_ input: UnsafePointer<Float>, frames: Int, tokensPerFrame S: Int, addingTo x: UnsafeMutablePointer<Float>, work: Workspace) {
+        let rows = frames * S, d = d, stride = 3 * d
+        projectQKV(input, rows: rows, work: work)
+        let scores = work.scores
+        for f in 0 ..< frames {
+            for h in 0 ..< heads {
+                let q = UnsafePointer(work.qkv + f * S * stride + h * headDim)
+                // scores[i, j] = scale * q_i . k_j
+                Kernels.gemm(
+                    transB: true, m: S, n: S, k: headDim, alpha: scale,
+                    a: q, lda: stride, b: q + d, ldb: stride, c: scores, ldc: S)
+                Kernels.parallelChunks(S, minChunk: 32) { range in
+                    Kernels.softmaxRows(scores + range.lowerBound * S, rows: range.count, width: S)
+                }
+                // attended_i = sum_j p_ij v_j
+                Kernels.gemm(
+                    m: S, n: headDim, k: S,
+                    a: scores, lda: S, b: q + 2 * d, ldb: stride,
+                    c: work.attended + f * S * d + h * headDim, ldc: d)
+            }
+        }
+        proj(work.attended, rows: rows, into: x, accumulating: true)
+    }
+
+    /// `x += proj(attention over time)`: at each spatial position, frame f attends to the frames
+    /// `plan` lists for it (its causal past and itself).
+    func temporal(_ x: UnsafeMutablePointer<Float>, plan: FramePlan, work: Workspace) {
+        let S = plan.framePositions, rows = plan.frameCount * S
+        projectQKV(x, rows: rows, work: work)
+        let d = d, stride = 3 * d, heads = heads, headDim = headDim, scale = scale
+        let qkvRows = UnsafePointer(work.qkv), attended = work.attended
+        plan.keys.withUnsafeBufferPointer { keys in
+            plan.keyStart.withUnsafeBufferPointer { keyStart in
+                Kernels.parallelChunks(rows, minChunk: 64) { range in
+                    var weights = [Float](repeating: 0, count: plan.frameCount)  // a frame sees at most every frame
+                    for row in range {
+                        let f = row / S, s = row % S
+                        let frameKeys = UnsafeBufferPointer(rebasing: keys[keyStart[f] ..< keyStart[f + 1]])
+                        for h in 0 ..< heads {
+                            let q = qkvRows + row * stride + h * headDim
+                            var peak = -Float.infinity
+                            for (j, key) in frameKeys.enumerated() {
+                                let k = qkvRows + (key * S + s) * stride + d + h * headDim
+                                var dot: Float = 0
+                                for i in 0 ..< headDim { dot += q[i] * k[i] }
+                                weights[j] = dot * scale
+                                peak = max(peak, weights[j])
+                            }
+                            var sum: Float = 0
+                            for j in 0 ..< frameKeys.count {
+                                weights[j] = Foundation.exp(weights[j] - peak)
+                                sum += weights[j]
+                            }
+                            let out = attended + row * d + h * headDim
+                            for i in 0 ..< headDim { out[i] = 0 }
+                            for (j, key) in frameKeys.enumerated() {
+                                let v = qkvRows + (key * S + s) * stride + 2 * d + h * headDim
+                                let p = weights[j] / sum
+                                for i in 0 ..< headDim { out[i] += p * v[i] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        proj(attended, rows: rows, into: x, accumulating: true)
+    }
+}

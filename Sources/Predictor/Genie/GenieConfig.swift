@@ -1,0 +1,76 @@
+import Foundation
+
+/// Hyper-parameters of a GENIE (STMaskGIT) checkpoint, read from its `config.json`.
+/// Training-only fields of that file (dropout rates, corruption rates, ...) are ignored.
+public struct GenieConfig: Codable, Sendable, Equatable {
+    public var numLayers: Int
+    public var numHeads: Int
+    public var dModel: Int
+    /// Frames the model sees at once, the predicted frame included.
+    public var T: Int
+    /// Tokens per frame (16x16).
+    public var S: Int
+    public var imageVocabSize: Int
+    public var useMup: Bool
+    public var numFactoredVocabs: Int
+    public var factoredVocabSize: Int
+    public var qkvBias: Bool
+    public var projBias: Bool
+    public var qkNorm: Bool
+    public var mlpRatio: Double
+    public var mlpBias: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case numLayers = "num_layers", numHeads = "num_heads", dModel = "d_model", T, S
+        case imageVocabSize = "image_vocab_size", useMup = "use_mup"
+        case numFactoredVocabs = "num_factored_vocabs", factoredVocabSize = "factored_vocab_size"
+        case qkvBias = "qkv_bias", projBias = "proj_bias", qkNorm = "qk_norm"
+        case mlpRatio = "mlp_ratio", mlpBias = "mlp_bias"
+    }
+
+    public init(
+        numLayers: Int, numHeads: Int, dModel: Int, T: Int = 16, S: Int = 256,
+        imageVocabSize: Int = 262_144, useMup: Bool = false,
+        numFactoredVocabs: Int = 2, factoredVocabSize: Int = 512,
+        qkvBias: Bool = false, projBias: Bool = true, qkNorm: Bool = false,
+        mlpRatio: Double = 4, mlpBias: Bool = true
+    ) {
+        self.numLayers = numLayers
+        self.numHeads = numHeads
+        self.dModel = dModel
+        self.T = T
+        self.S = S
+        self.imageVocabSize = imageVocabSize
+        self.useMup = useMup
+        self.numFactoredVocabs = numFactoredVocabs
+        self.factoredVocabSize = factoredVocabSize
+        self.qkvBias = qkvBias
+        self.projBias = projBias
+        self.qkNorm = qkNorm
+        self.mlpRatio = mlpRatio
+        self.mlpBias = mlpBias
+    }
+
+    /// GENIE_35M's shape (the leaderboard's smaller baseline): 32 layers, d 256, 8 heads.
+    public static let genie35M = GenieConfig(numLayers: 32, numHeads: 8, dModel: 256)
+
+    public var headDim: Int { dModel / numHeads }
+    /// Width of the MLP's hidden layer, `int(d_model * mlp_ratio)` as the reference computes it.
+    public var mlpHidden: Int { Int(Double(dModel) * mlpRatio) }
+    /// The id that stands for "unknown" in a token grid (one past the last real token).
+    public var maskTokenID: UInt32 { UInt32(imageVocabSize) }
+
+    /// Why this configuration cannot be run, or nil when it can.
+    public var problem: String? {
+        if numLayers < 1 || numHeads < 1 || dModel < 1 || T < 2 || S < 1 { return "sizes must be positive (and T at least 2)" }
+        if dModel % numHeads != 0 { return "d_model \(dModel) is not a multiple of num_heads \(numHeads)" }
+        if numFactoredVocabs != 2 || factoredVocabSize != FactoredLogits.classes {
+            return "only 2 factored vocabularies of 512 are supported (got \(numFactoredVocabs) of \(factoredVocabSize))"
+        }
+        if imageVocabSize != factoredVocabSize * factoredVocabSize {
+            return "image_vocab_size \(imageVocabSize) is not factored_vocab_size^2"
+        }
+        if mlpHidden < 1 { return "mlp_ratio \(mlpRatio) gives an empty MLP" }
+        return nil
+    }
+}

@@ -1,0 +1,53 @@
+import MagvitCodec
+
+/// `y = x W^T + b`, weights as PyTorch's `nn.Linear` stores them: `weight` (out, in), `bias` (out).
+struct Linear {
+    let weight: Parameter
+    let bias: Parameter?
+    let inFeatures: Int
+    let outFeatures: Int
+
+    init(_ prefix: String, in inFeatures: Int, out outFeatures: Int, bias hasBias: Bool, weights: WeightSource) {
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        weight = weights.take(prefix + ".weight", shape: [outFeatures, inFeatures])
+        bias = hasBias ? weights.take(prefix + ".bias", shape: [outFeatures]) : nil
+    }
+
+    /// `y[rows, out] = x[rows, in] W^T + b`, or `y += x W^T + b` when `accumulating`
+    /// (how the blocks add their residuals without another pass over memory).
+    func callAsFunction(
+        _ x: UnsafePointer<Float>, rows: Int,
+        into y: UnsafeMutablePointer<Float>, accumulating: Bool = false
+    ) {
+        Kernels.gemm(
+            transB: true, m: rows, n: outFeatures, k: inFeatures,
+            a: x, lda: inFeatures, b: weight.readOnly, ldb: inFeatures,
+            beta: accumulating ? 1 : 0, c: y, ldc: outFeatures)
+        if let bias { Kernels.addRowVector(bias.readOnly, to: y, rows: rows, width: outFeatures) }
+    }
+}
+
+/// PyTorch's `nn.LayerNorm` over the last `width` features.
+struct LayerNorm {
+    let weight: Parameter
+    let bias: Parameter
+    let width: Int
+    let eps: Float = 1e-5
+
+    init(_ prefix: String, width: Int, weights: WeightSource) {
+        self.width = width
+        weight = weights.take(prefix + ".weight", shape: [width])
+        bias = weights.take(prefix + ".bias", shape: [width])
+    }
+
+    /// Normalises `rows` contiguous rows of `x` into `y` (which may be `x`), spread over the cores.
+    func callAsFunction(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+        let width = width, eps = eps, weight = weight.readOnly, bias = bias.readOnly
+        Kernels.parallelChunks(rows, minChunk: 64) { range in
+            Kernels.layerNorm(
+                x + range.lowerBound * width, into: y + range.lowerBound * width,
+                rows: range.count, width: width, weight: weight, bias: bias, eps: eps)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import MagvitCodec
+
+/// The MLP of an ST block: fc1 -> exact GELU -> fc2.
+struct MLP {
+    let fc1: Linear
+    let fc2: Linear
+
+    init(_ prefix: String, config: GenieConfig, weights: WeightSource) {
+        fc1 = Linear(prefix + ".fc1", in: config.dModel, out: config.mlpHidden, bias: config.mlpBias, weights: weights)
+        fc2 = Linear(prefix + ".fc2", in: config.mlpHidden, out: config.dModel, bias: config.mlpBias, weights: weights)
+    }
+
+    /// `x += fc2(gelu(fc1(input)))`.
+    func callAsFunction(_ input: UnsafePointer<Float>, rows: Int, addingTo x: UnsafeMutablePointer<Float>, work: Workspace) {
+        fc1(input, rows: rows, into: work.hidden)
+        let hidden = work.hidden, width = fc1.outFeatures
+        Kernels.parallelChunks(rows, minChunk: 16) { range in
+            Kernels.gelu(hidden + range.lowerBound * width, count: range.count * width)
+        }
+        fc2(work.hidden, rows: rows, into: x, accumulating: true)
+    }
+}
+
+/// One layer of GENIE's decoder (`decoder.layers.{l}`): spatial attention, temporal attention,
+/// MLP, each with a residual. `norm1`/`norm2` exist only in models without qk_norm; temporal
+/// attention has no pre-norm.
+struct STBlock {
+    let norm1: LayerNorm?
+    let spatialAttn: Attention
+    let temporalAttn: Attention
+    let norm2: LayerNorm?
+    let mlp: MLP
+
+    init(_ prefix: String, config: GenieConfig, weights: WeightSource) {
+        let d = config.dModel
+        norm1 = config.qkNorm ? nil : LayerNorm(prefix + ".norm1", width: d, weights: weights)
+        spatialAttn = Attention(prefix + ".spatial_attn", config: config, weights: weights)
+        temporalAttn = Attention(prefix + ".temporal_attn", config: config, weights: weights)
+        norm2 = config.qkNorm ? nil : LayerNorm(prefix + ".norm2", width: d, weights: weights)
+        mlp = MLP(prefix + ".mlp", config: config, weights: weights)
+    }
+
+    func callAsFunction(_ plan: FramePlan, work: Workspace) {
+        let x = work.x, S = plan.framePositions, rows = plan.frameCount * S
+
+        // x = x + spatial_attn(norm1(x))
+        spatialAttn.spatial(normalised(x, by: norm1, rows: rows, work: work), frames: plan.frameCount, tokensPerFrame: S, addingTo: x, work: work)
+        // x = x + temporal_attn(x), causal in time
+        temporalAttn.temporal(x, plan: plan, work: work)
+        // x = x + mlp(norm2(x))
+        mlp(normalised(x, by: norm2, rows: rows, work: work), rows: rows, addingTo: x, work: work)
+    }
+
+    private func normalised(_ x: UnsafeMutablePointer<Float>, by norm: LayerNorm?, rows: Int, work: Workspace) -> UnsafePointer<Float> {
+        guard let norm else { return UnsafePointer(x) }
+        norm(x, rows: rows, into: work.normed)
+        return UnsafePointer(work.normed)
+    }
+}
