@@ -163,6 +163,7 @@ def main():
     with open(p("zip64.pt"), "wb") as f:
         f.write(zip64_archive(entries))
     write_zip(p("compressed.pt"), entries, zipfile.ZIP_DEFLATED)
+    write_zip(p("big_endian.pt"), [(n, b"big" if n.endswith("/byteorder") else data) for n, data in entries])
 
     prefix = entries[0][0].split("/")[0]
     evil = [(prefix + "/data.pkl", pickle.dumps({"x": Evil()}, protocol=2)),

@@ -56,6 +56,12 @@ final class CheckpointErrorTests: XCTestCase {
                               mentions: ["ZIP entry 'zip_all/", "compressed (method 8)", "stored"])
     }
 
+    func testBigEndianByteOrderIsRejected() {
+        assertCheckpointError(CheckpointFixtures.path("big_endian.pt"),
+                              { if case .malformed = $0 { return true }; return false },
+                              mentions: ["byte order is 'big'", "only little-endian"])
+    }
+
     func testDisallowedGlobalIsRefusedByName() {
         assertCheckpointError(CheckpointFixtures.path("disallowed_global.pt"),
                               { $0 == .disallowedGlobal("posix.system") },

@@ -28,7 +28,7 @@ enum SafeTensorsFile {
             guard let dtype = dtypes[dtypeName] else {
                 throw file.error(.unsupportedDType("'\(dtypeName)' of tensor '\(name)'"))
             }
-            guard let shape = integers(entry["shape"]), shape.allSatisfy({ $0 >= 0 }) else {
+            guard let shape = integers(entry["shape"]), let count = StoredTensor.elementCount(shape) else {
                 throw bad("entry '\(name)' has no valid shape")
             }
             guard let offsets = integers(entry["data_offsets"]), offsets.count == 2,
@@ -40,7 +40,7 @@ enum SafeTensorsFile {
                 throw file.error(.truncated("tensor '\(name)' ends at data byte \(offsets[1]) but the file holds \(dataLength) data bytes"))
             }
             let info = TensorInfo(name: name, dtype: dtype, shape: shape)
-            let (expected, overflow) = info.elementCount.multipliedReportingOverflow(by: dtype.byteSize)
+            let (expected, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
             guard !overflow, offsets[1] - offsets[0] == expected else {
                 throw bad("entry '\(name)' spans \(offsets[1] - offsets[0]) bytes but \(dtypeName) \(shape) needs \(expected)")
             }

@@ -39,21 +39,35 @@ struct StoredTensor {
         return strides
     }
 
+    /// The product of `shape`, or nil if it is negative somewhere or overflows.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for size in shape {
+            guard size >= 0 else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: size)
+            guard !overflow else { return nil }
+            count = product
+        }
+        return count
+    }
+
     /// Checks the view stays inside its storage, so reads never leave the file.
     func validate(in file: MappedFile) throws {
         let name = info.name
-        guard info.shape.allSatisfy({ $0 >= 0 }), strides.allSatisfy({ $0 >= 0 }), storageOffset >= 0,
-              strides.count == info.shape.count
+        let (storageBytes, bytesOverflow) = storageElementCount.multipliedReportingOverflow(by: info.dtype.byteSize)
+        guard Self.elementCount(info.shape) != nil, strides.allSatisfy({ $0 >= 0 }), storageOffset >= 0,
+              strides.count == info.shape.count, storageElementCount >= 0, !bytesOverflow
         else {
             throw file.error(.malformed("tensor '\(name)' has shape \(info.shape), strides \(strides), offset \(storageOffset)"))
         }
-        try file.checkRange(storageByteOffset, storageElementCount * info.dtype.byteSize, "storage of tensor '\(name)'")
+        try file.checkRange(storageByteOffset, storageBytes, "storage of tensor '\(name)'")
         if info.shape.contains(0) { return }
         var last = storageOffset
         for (size, step) in zip(info.shape, strides) {
             let (reach, overflow) = (size - 1).multipliedReportingOverflow(by: step)
-            guard !overflow else { throw file.error(.malformed("tensor '\(name)' strides overflow")) }
-            last += reach
+            let (sum, sumOverflow) = last.addingReportingOverflow(reach)
+            guard !overflow, !sumOverflow else { throw file.error(.malformed("tensor '\(name)' strides overflow")) }
+            last = sum
         }
         guard last < storageElementCount else {
             throw file.error(.malformed(

@@ -112,6 +112,10 @@ enum TorchCheckpoint {
         else {
             throw file.error(.malformed("unexpected persistent id \(id.kindName) (expected a \(fields)-field storage tuple)"))
         }
+        // Bounds every later size computation by the file's size.
+        guard numel <= file.count / dtype.byteSize else {
+            throw file.error(.truncated("storage '\(key)' claims \(numel) elements, more than the file's \(file.count) bytes hold"))
+        }
         var ref = StorageRef(key: key, dtype: dtype, elementCount: numel)
         if fields == 6, let view = parts[5].asSequence {
             guard view.count == 3, let offset = view[1].asInt, let size = view[2].asInt,
