@@ -1,0 +1,85 @@
+import Foundation
+import XCTest
+import MagvitCodec
+import Predictor
+
+/// LPIPS against the lpips package (0.1.4) on the `lpips-alex` fixture: a random AlexNet in
+/// torchvision's layout plus the real v0.1 linear weights.
+final class LPIPSTests: XCTestCase {
+    static let directory = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
+        .appendingPathComponent("lpips-alex")
+
+    static let metric: Result<LPIPS, Error> = Result {
+        try LPIPS(alexNetPath: directory.appendingPathComponent("alexnet_test.pth").path,
+                  linearPath: directory.appendingPathComponent("lpips-v0.1-alex.pth").path)
+    }
+
+    /// a_u8.bin / b_u8.bin: (N, 256, 256, 3).
+    func images(_ name: String) throws -> [RGBImage] {
+        let bytes = [UInt8](try Data(contentsOf: Self.directory.appendingPathComponent(name)))
+        let frame = 256 * 256 * 3
+        XCTAssertEqual(bytes.count % frame, 0)
+        return stride(from: 0, to: bytes.count, by: frame).map {
+            RGBImage(width: 256, height: 256, pixels: Array(bytes[$0..<($0 + frame)]))
+        }
+    }
+
+    func expected(_ key: String) throws -> [Double] {
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.directory.appendingPathComponent("lpips.json")))
+        return try XCTUnwrap((json as? [String: Any])?[key] as? [Double])
+    }
+
+    func testDistancesMatchTheLpipsPackage() throws {
+        let lpips = try Self.metric.get()
+        let distances = try lpips.distances(images("a_u8.bin"), images("b_u8.bin"))
+        let reference = try expected("lpips")
+        XCTAssertEqual(distances.count, reference.count)
+        for (mine, theirs) in zip(distances, reference) {
+            print("LPIPS \(mine) vs lpips package \(theirs): abs error \(abs(Double(mine) - theirs))")
+            XCTAssertEqual(Double(mine), theirs, accuracy: 1e-4)
+        }
+    }
+
+    func testSingleDistanceEqualsBatchedDistance() throws {
+        let lpips = try Self.metric.get()
+        let (a, b) = (try images("a_u8.bin"), try images("b_u8.bin"))
+        XCTAssertEqual(try lpips.distance(a[1], b[1]), try lpips.distances(a, b)[1])
+    }
+
+    func testIdenticalImagesAreExactlyZeroApart() throws {
+        let lpips = try Self.metric.get()
+        let a = try images("a_u8.bin")
+        XCTAssertEqual(try lpips.distances(a, a), try expected("lpips_self").map(Float.init))
+        XCTAssertEqual(try lpips.distances(a, a), [0, 0])
+    }
+
+    func testDistanceIsSymmetric() throws {
+        let lpips = try Self.metric.get()
+        let (a, b) = (try images("a_u8.bin"), try images("b_u8.bin"))
+        XCTAssertEqual(try lpips.distance(a[0], b[0]), try lpips.distance(b[0], a[0]), accuracy: 1e-6)
+    }
+
+    func testMismatchedImagesAreRejected() throws {
+        let lpips = try Self.metric.get()
+        let a = try images("a_u8.bin")
+        XCTAssertThrowsError(try lpips.distances(a, [a[0]])) { error in
+            XCTAssertTrue("\(error)".contains("got 2 and 1"), "\(error)")
+        }
+        XCTAssertThrowsError(try lpips.distance(a[0], RGBImage(width: 128, height: 256))) { error in
+            XCTAssertTrue("\(error)".contains("256x256 vs 128x256"), "\(error)")
+        }
+        let tiny = RGBImage(width: 16, height: 16)
+        XCTAssertThrowsError(try lpips.distance(tiny, tiny)) { error in
+            XCTAssertTrue("\(error)".contains("too small"), "\(error)")
+        }
+    }
+
+    func testLinearWeightsWithTheWrongShapeAreReported() throws {
+        // The AlexNet file has no lin* tensors: loading it as the linear weights lists all five.
+        let alex = Self.directory.appendingPathComponent("alexnet_test.pth").path
+        XCTAssertThrowsError(try LPIPS(alexNetPath: alex, linearPath: alex)) { error in
+            let text = "\(error)"
+            for k in 0..<5 { XCTAssertTrue(text.contains("lin\(k).model.1.weight"), text) }
+        }
+    }
+}
