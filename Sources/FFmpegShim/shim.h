@@ -13,9 +13,25 @@
 #include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 #include <png.h>
+#include <string.h>
 
 static inline int shim_averror_eagain(void) { return AVERROR(EAGAIN); }
 static inline int shim_averror_eof(void) { return AVERROR_EOF; }
 static inline int64_t shim_av_nopts_value(void) { return AV_NOPTS_VALUE; }
+static inline int shim_av_time_base(void) { return AV_TIME_BASE; }
+
+// FFmpeg's error text for a negative return code (av_err2str is a macro over a stack buffer).
+static inline void shim_av_error_string(int code, char *buffer, size_t size) {
+    if (av_strerror(code, buffer, size) < 0) snprintf(buffer, size, "error %d", code);
+}
+
+// libpng's simplified API: the version/format constants are macro chains and the error
+// text is a fixed char array inside the struct.
+static inline void shim_png_image_init(png_image *image) {
+    memset(image, 0, sizeof *image);
+    image->version = PNG_IMAGE_VERSION;
+}
+static inline png_uint_32 shim_png_format_rgb(void) { return PNG_FORMAT_RGB; }
+static inline const char *shim_png_image_message(const png_image *image) { return image->message; }
 
 #endif

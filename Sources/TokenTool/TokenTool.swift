@@ -5,5 +5,8 @@ import MagvitCodec
 struct TokenTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokentool",
-        abstract: "MAGVIT2 tokens for the 1X World Model Challenge: tokenize, decode, compare, evaluate.")
+        abstract: "MAGVIT2 tokens for the 1X World Model Challenge: tokenize video, decode tokens, compare, score and sample.",
+        subcommands: [
+            Inspect.self, Tokenize.self, Decode.self,
+        ])
 }

@@ -1,13 +1,15 @@
 /// Element types a checkpoint may hold.
 public enum DType: String, Sendable {
     case f32, f16, bf16, i64, i32, u8, bool
+    /// Rarer PyTorch storage types, readable too (converted to float32 like the rest).
+    case f64, i16, i8
 
     public var byteSize: Int {
         switch self {
         case .f32, .i32: return 4
-        case .f16, .bf16: return 2
-        case .i64: return 8
-        case .u8, .bool: return 1
+        case .f16, .bf16, .i16: return 2
+        case .i64, .f64: return 8
+        case .u8, .bool, .i8: return 1
         }
     }
 }
@@ -32,6 +34,8 @@ public struct TensorInfo: Sendable, Equatable {
 public protocol TensorStore: AnyObject {
     /// A short human-readable name of the file format, e.g. "PyTorch zip".
     var formatName: String { get }
+    /// The file the tensors come from, for error messages.
+    var path: String { get }
     /// Every tensor name in the file, sorted.
     var tensorNames: [String] { get }
     func info(_ name: String) -> TensorInfo?

@@ -1,0 +1,148 @@
+import Foundation
+
+/// A 1X v2.0 dataset (Cosmos tokens), read-only: shards of `video_{k}.bin` (int32,
+/// (ceil(frames/17), 3, 32, 32)), `segment_idx_{k}.bin` (int32 per frame), `states_{k}.bin`
+/// (float32, (frames, 25)) and `metadata_{k}.json`, with `metadata.json` at the top. The train
+/// split keeps them in `videos/`, `segment_indices/`, `robot_states/`, `metadata/`; val is flat.
+public final class ShardedTokenDatasetV2: @unchecked Sendable {
+    public static let framesPerClip = 17
+    public static let latentFramesPerClip = 3
+    public static let latentSide = 32
+    public static let stateWidth = 25
+    /// Cosmos DV8x8x8 FSQ levels 8,8,8,5,5,5.
+    public static let codebookSize = 64_000
+
+    public enum Layout: String, Sendable { case subfolders, flat }
+
+    public struct Shard: Sendable {
+        public var index: Int
+        public var frameCount: Int
+        public var video: MappedDataFile
+        public var segmentIndices: MappedDataFile
+        public var states: MappedDataFile?
+        public var clipCount: Int { video.byteCount / (4 * ShardedTokenDatasetV2.tokensPerClip) }
+    }
+
+    static var tokensPerClip: Int { latentFramesPerClip * latentSide * latentSide }
+
+    public let directory: URL
+    public let layout: Layout
+    public let metadata: [String: JSONValue]
+    public let shards: [Shard]
+
+    public var hz: Double? { metadata["hz"]?.doubleValue }
+    public var frameCount: Int { shards.reduce(0) { $0 + $1.frameCount } }
+    public var clipCount: Int { shards.reduce(0) { $0 + $1.clipCount } }
+
+    public init(directory: URL) throws {
+        self.directory = directory
+        let fileManager = FileManager.default
+        let topMetadata = directory.appendingPathComponent("metadata.json")
+        guard fileManager.fileExists(atPath: topMetadata.path) else { throw DatasetError(topMetadata.path, "missing file") }
+        metadata = try JSONValue.readObject(at: topMetadata)
+        let layout: Layout = fileManager.fileExists(atPath: directory.appendingPathComponent("videos").path) ? .subfolders : .flat
+        self.layout = layout
+
+        func url(_ folder: String, _ name: String) -> URL {
+            layout == .subfolders ? directory.appendingPathComponent(folder).appendingPathComponent(name)
+                                  : directory.appendingPathComponent(name)
+        }
+        let shardCount: Int
+        if let raw = metadata["num_shards"] {
+            guard let value = raw.intValue, value >= 0 else {
+                throw DatasetError(topMetadata.path, "key \"num_shards\" must be a non-negative integer, found \(raw)")
+            }
+            shardCount = value
+        } else {
+            throw DatasetError(topMetadata.path, "missing key \"num_shards\"")
+        }
+
+        var shards: [Shard] = []
+        for k in 0..<shardCount {
+            let shardMetadataURL = url("metadata", "metadata_\(k).json")
+            guard fileManager.fileExists(atPath: shardMetadataURL.path) else { throw DatasetError(shardMetadataURL.path, "missing file") }
+            let shardMetadata = try JSONValue.readObject(at: shardMetadataURL)
+            guard let frames = shardMetadata["shard_num_frames"]?.intValue, frames >= 0 else {
+                throw DatasetError(shardMetadataURL.path, "missing or invalid key \"shard_num_frames\"")
+            }
+            if let declared = shardMetadata["shard_ind"], declared.intValue != k {
+                throw DatasetError(shardMetadataURL.path, "shard_ind is \(declared); expected \(k)")
+            }
+            let videoURL = url("videos", "video_\(k).bin")
+            let segmentURL = url("segment_indices", "segment_idx_\(k).bin")
+            let statesURL = url("robot_states", "states_\(k).bin")
+            for required in [videoURL, segmentURL] where !fileManager.fileExists(atPath: required.path) {
+                throw DatasetError(required.path, "missing file")
+            }
+            let video = try MappedDataFile(path: videoURL.path)
+            let clips = (frames + Self.framesPerClip - 1) / Self.framesPerClip
+            let expectedVideo = clips * Self.tokensPerClip * 4
+            guard video.byteCount == expectedVideo else {
+                throw DatasetError(videoURL.path, "size is \(video.byteCount) bytes; expected \(expectedVideo) "
+                    + "(\(clips) clips of \(Self.latentFramesPerClip)x\(Self.latentSide)x\(Self.latentSide) int32 for \(frames) frames)")
+            }
+            let segments = try MappedDataFile(path: segmentURL.path)
+            guard segments.byteCount == 4 * frames else {
+                throw DatasetError(segmentURL.path, "size is \(segments.byteCount) bytes; expected \(4 * frames) (\(frames) int32)")
+            }
+            var states: MappedDataFile?
+            if fileManager.fileExists(atPath: statesURL.path) {
+                let file = try MappedDataFile(path: statesURL.path)
+                guard file.byteCount == 4 * Self.stateWidth * frames else {
+                    throw DatasetError(statesURL.path, "size is \(file.byteCount) bytes; expected \(4 * Self.stateWidth * frames) "
+                        + "(\(frames) x \(Self.stateWidth) float32)")
+                }
+                states = file
+            }
+            shards.append(Shard(index: k, frameCount: frames, video: video, segmentIndices: segments, states: states))
+        }
+        self.shards = shards
+    }
+
+    public convenience init(path: String) throws { try self.init(directory: URL(fileURLWithPath: path)) }
+
+    /// The 3x32x32 latent tokens of one 17-frame clip of a shard.
+    public func clip(_ index: Int, ofShard shard: Int) -> [Int32] {
+        let file = shards[shard].video
+        let start = index * Self.tokensPerClip * 4
+        return (0..<Self.tokensPerClip).map { file.int32LE(at: start + 4 * $0) }
+    }
+
+    /// Scans every shard: token range, distinct segments, state range.
+    public func summary() -> ShardedDatasetSummary {
+        var summary = ShardedDatasetSummary(shardCount: shards.count, frameCount: frameCount, clipCount: clipCount)
+        var segmentIDs = Set<Int32>()
+        for shard in shards {
+            for i in 0..<(shard.video.byteCount / 4) {
+                let value = shard.video.int32LE(at: 4 * i)
+                summary.tokenMinimum = min(summary.tokenMinimum ?? value, value)
+                summary.tokenMaximum = max(summary.tokenMaximum ?? value, value)
+                if value < 0 || Int(value) >= Self.codebookSize { summary.tokensOutOfRange += 1 }
+            }
+            for i in 0..<shard.frameCount { segmentIDs.insert(shard.segmentIndices.int32LE(at: 4 * i)) }
+            if let states = shard.states {
+                for i in 0..<(states.byteCount / 4) where !states.float32LE(at: 4 * i).isNaN {
+                    let value = states.float32LE(at: 4 * i)
+                    summary.stateMinimum = min(summary.stateMinimum ?? value, value)
+                    summary.stateMaximum = max(summary.stateMaximum ?? value, value)
+                }
+            }
+        }
+        summary.segmentCount = segmentIDs.count
+        return summary
+    }
+}
+
+/// What `ShardedTokenDatasetV2.summary()` reports.
+public struct ShardedDatasetSummary: Equatable, Sendable {
+    public var shardCount: Int
+    public var frameCount: Int
+    public var clipCount: Int
+    public var segmentCount = 0
+    public var tokenMinimum: Int32?
+    public var tokenMaximum: Int32?
+    /// Tokens outside the Cosmos codebook 0 ..< 64000.
+    public var tokensOutOfRange = 0
+    public var stateMinimum: Float?
+    public var stateMaximum: Float?
+}

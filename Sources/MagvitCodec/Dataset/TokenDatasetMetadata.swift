@@ -1,0 +1,84 @@
+import Foundation
+
+/// `metadata.json` of a 1X v1.1 token dataset. The typed fields are read from `values`, which
+/// keeps every key of the file (unknown ones too) so a rewrite preserves them.
+public struct TokenDatasetMetadata: Equatable, Sendable {
+    public var values: [String: JSONValue]
+
+    public var tokenDType: TokenDType
+    public var height: Int
+    public var width: Int
+    public var vocabularySize: Int
+    public var frameCount: Int
+
+    public var hz: Double? { values["hz"]?.doubleValue }
+    public var tokenizerCheckpoint: String? { values["tokenizer_ckpt"]?.stringValue }
+    public var tokensPerFrame: Int { height * width }
+
+    /// The metadata the real MAGVIT2 datasets carry.
+    public init(frameCount: Int, hz: Int, tokenizerCheckpoint: String, height: Int = 16, width: Int = 16,
+                extra: [String: JSONValue] = [:]) {
+        var values = extra
+        values["token_dtype"] = .string("uint32")
+        values["s"] = .int(height)
+        values["h"] = .int(height)
+        values["w"] = .int(width)
+        values["vocab_size"] = .int(262_144)
+        values["hz"] = .int(hz)
+        values["tokenizer_ckpt"] = .string(tokenizerCheckpoint)
+        values["num_images"] = .int(frameCount)
+        self.values = values
+        tokenDType = .uint32
+        self.height = height
+        self.width = width
+        vocabularySize = 262_144
+        self.frameCount = frameCount
+    }
+
+    /// Validates the keys needed to read the data; `path` names the file in errors.
+    public init(values: [String: JSONValue], path: String) throws {
+        func positiveInt(_ key: String) throws -> Int {
+            guard let raw = values[key] else { throw DatasetError(path, "missing key \"\(key)\"") }
+            guard let value = raw.intValue, value > 0 else {
+                throw DatasetError(path, "key \"\(key)\" must be a positive integer, found \(raw)")
+            }
+            return value
+        }
+        guard let dtypeValue = values["token_dtype"] else { throw DatasetError(path, "missing key \"token_dtype\"") }
+        guard let name = dtypeValue.stringValue, let dtype = TokenDType(numpyName: name) else {
+            throw DatasetError(path, "key \"token_dtype\" is \(dtypeValue); expected one of "
+                + TokenDType.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        self.values = values
+        tokenDType = dtype
+        height = try positiveInt("h")
+        width = try positiveInt("w")
+        vocabularySize = try positiveInt("vocab_size")
+        guard let raw = values["num_images"] else { throw DatasetError(path, "missing key \"num_images\"") }
+        guard let count = raw.intValue, count >= 0 else {
+            throw DatasetError(path, "key \"num_images\" must be a non-negative integer, found \(raw)")
+        }
+        frameCount = count
+        if let s = values["s"], s.intValue == nil {
+            throw DatasetError(path, "key \"s\" must be an integer, found \(s)")
+        }
+        if UInt64(vocabularySize - 1) > dtype.maxValue {
+            throw DatasetError(path, "vocab_size \(vocabularySize) does not fit token_dtype \(dtype.rawValue)")
+        }
+    }
+
+    public static func read(from url: URL) throws -> TokenDatasetMetadata {
+        guard FileManager.default.fileExists(atPath: url.path) else { throw DatasetError(url.path, "missing file") }
+        return try TokenDatasetMetadata(values: JSONValue.readObject(at: url), path: url.path)
+    }
+
+    /// The metadata with `num_images` changed and every other key kept.
+    public func with(frameCount count: Int) -> TokenDatasetMetadata {
+        var copy = self
+        copy.frameCount = count
+        copy.values["num_images"] = .int(count)
+        return copy
+    }
+
+    public func jsonData() throws -> Data { try JSONValue.encodeObject(values) }
+}

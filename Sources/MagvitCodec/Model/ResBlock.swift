@@ -1,0 +1,27 @@
+/// norm1 -> swish -> conv1 -> norm2 -> swish -> conv2, plus the input (through a 1x1
+/// `nin_shortcut` when the channel count changes).
+struct ResBlock {
+    let norm1: GroupNorm
+    let conv1: Conv2d
+    let norm2: GroupNorm
+    let conv2: Conv2d
+    let ninShortcut: Conv2d?
+
+    init(_ scope: ParameterScope, inChannels: Int, outChannels: Int) {
+        norm1 = GroupNorm(scope.child("norm1"), channels: inChannels)
+        conv1 = Conv2d(scope.child("conv1"), inChannels: inChannels, outChannels: outChannels, kernel: 3, padding: 1, bias: false)
+        norm2 = GroupNorm(scope.child("norm2"), channels: outChannels)
+        conv2 = Conv2d(scope.child("conv2"), inChannels: outChannels, outChannels: outChannels, kernel: 3, padding: 1, bias: false)
+        ninShortcut = inChannels == outChannels ? nil
+            : Conv2d(scope.child("nin_shortcut"), inChannels: inChannels, outChannels: outChannels, kernel: 1, bias: false)
+    }
+
+    /// x: (in, H, W) -> (out, H, W)
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        var h = conv1(norm1(x, swish: true))
+        norm2.apply(to: &h, swish: true)
+        h = conv2(h)
+        h.add(ninShortcut?(x) ?? x)
+        return h
+    }
+}

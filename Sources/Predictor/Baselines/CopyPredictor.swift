@@ -1,0 +1,62 @@
+import Foundation
+import MagvitCodec
+
+/// Predicts that the next frame repeats the last one, smoothed so other tokens keep some mass:
+/// per vocabulary, p(x = k) = (1 - mixing) * [k == previous] + mixing / 512.
+public final class CopyPredictor: FramePredictor {
+    /// Used when not fit to data.
+    public static let defaultMixing: Float = 0.5
+
+    /// The weight of the uniform part (the "eps" of the smoothing), in (0, 1].
+    public let mixing: Float
+
+    public init(mixing: Float = CopyPredictor.defaultMixing) throws {
+        guard mixing > 0, mixing <= 1 else { throw BaselineError("copy", "mixing weight \(mixing) is not in (0, 1]") }
+        self.mixing = mixing
+    }
+
+    private init(checkedMixing: Float) { mixing = checkedMixing }
+
+    public var name: String { "copy (eps \(String(format: "%.4g", mixing)))" }
+    public var maxFrames: Int? { nil }
+
+    /// Ignores `known`: each position is predicted from the previous frame alone.
+    public func predict(context: [FrameTokens], known: [UInt32?]?) throws -> FactoredLogits {
+        guard let previous = context.last else { return FactoredLogits(zerosFor: 256) }
+        let classes = FactoredLogits.classes
+        let other = log(mixing / Float(classes))
+        let same = log(1 - mixing + mixing / Float(classes))
+        var logits = FactoredLogits(positions: previous.count,
+                                    values: [Float](repeating: other, count: 2 * previous.count * classes))
+        for (s, token) in previous.enumerated() {
+            logits.values[logits.rowStart(vocabulary: 0, position: s) + Int(token % 512)] = same
+            logits.values[logits.rowStart(vocabulary: 1, position: s) + Int(token / 512)] = same
+        }
+        return logits
+    }
+
+    /// The mixing weight with the least teacher-forced cross-entropy on `windows`.
+    ///
+    /// With a the fraction of factored tokens equal to the previous frame's, the CE per
+    /// vocabulary is -a log(1 - eps*511/512) - (1 - a) log(eps/512), minimized at
+    /// eps = 512 (1 - a) / 511 (clamped to [1e-6, 1]).
+    public static func fit(dataset: TokenDataset, windows: WindowSet) -> CopyPredictor {
+        var same = 0
+        var total = 0
+        for w in 0..<windows.count {
+            let frames = windows.frames(w, in: dataset)
+            for t in 1..<frames.count {
+                for (previous, next) in zip(frames[t - 1], frames[t]) {
+                    same += (previous % 512 == next % 512 ? 1 : 0) + (previous / 512 == next / 512 ? 1 : 0)
+                    total += 2
+                }
+            }
+        }
+        guard total > 0 else { return CopyPredictor(checkedMixing: defaultMixing) }
+        return CopyPredictor(checkedMixing: optimalMixing(matchFraction: Double(same) / Double(total)))
+    }
+
+    public static func optimalMixing(matchFraction a: Double) -> Float {
+        Float(min(1, max(1e-6, 512 * (1 - a) / 511)))
+    }
+}

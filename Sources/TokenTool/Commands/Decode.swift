@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import MagvitCodec
+
+/// `tokentool decode`: a token dataset -> frames (raw rgb24, PNGs, GIF or MP4).
+struct Decode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Decode a token dataset back to frames.",
+        discussion: """
+        The output's name picks the format: `.rgb` raw rgb24 frames back to back (256x256x3 bytes \
+        each, as ffmpeg's rawvideo), `.gif` (per-clip 256-colour palette), `.mp4` (H.264, yuv420p), \
+        or a directory: one PNG per frame (frame_000000.png, ...). Outputs appear whole or not at all.
+        Example: tokentool decode data/clip -o clip.gif --stride 15
+        """)
+
+    @Argument(help: "1X v1.1 dataset directory (metadata.json, video.bin, segment_ids.bin).")
+    var dataset: String
+
+    @Option(name: .shortAndLong, help: "Output: file.rgb, file.gif, file.mp4, or a directory for PNGs.")
+    var output: String
+
+    @OptionGroup var codecOptions: CodecOptions
+    @OptionGroup var selection: FrameSelection
+
+    @Option(help: "Frame rate of a GIF or MP4 (default 2 for GIF, the way 1X clips are shown; the dataset's hz / stride for MP4).")
+    var fps: Double?
+
+    @Option(help: "Frames decoded together.")
+    var batch = 8
+
+    @Option(help: "Compute threads (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        guard batch >= 1 else { throw ValidationError("--batch must be >= 1") }
+        if let fps, fps <= 0 { throw ValidationError("--fps must be > 0") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
+    }
+
+    func run() throws {
+        if let threads { Kernels.setThreadCount(threads) }
+        let data = try TokenDataset(path: dataset)
+        let indices = try selection.indices(in: data.frameCount, path: dataset)
+        let sink = try FrameSink(output: output, fps: fps ?? defaultFPS(data), frameCount: indices.count)
+        let (codec, _) = try codecOptions.loadCodec(parts: [.decoder])
+        let progress = Progress("decode", total: indices.count)
+        for start in Swift.stride(from: 0, to: indices.count, by: batch) {
+            let chunk = indices[start..<min(start + batch, indices.count)]
+            let tokens = chunk.map { data.frame($0) }
+            let images = try codec.decodeImages(tokens: tokens)
+            for image in images {
+                try sink.append(image)
+            }
+            progress.advance(by: chunk.count)
+        }
+        try sink.finish()
+        progress.finish()
+        print("wrote \(indices.count) frames to \(output)")
+    }
+
+    private func defaultFPS(_ data: TokenDataset) -> Double {
+        if output.lowercased().hasSuffix(".gif") { return 2 }
+        return max(1, (data.metadata.hz ?? 30) / Double(selection.stride))
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import MagvitCodec
+
+/// `--ckpt` and `--ema`, shared by every command that runs the codec.
+struct CodecOptions: ParsableArguments {
+    @Option(name: .customLong("ckpt"), help: ArgumentHelp(
+        "MAGVIT2 checkpoint (magvit2.ckpt layout, PyTorch zip or legacy, or safetensors).",
+        discussion: "Defaults to the small checkpoint shipped in Samples/ (\(SampleFiles.checkpointName)) when none is given."))
+    var checkpoint: String?
+
+    @Flag(name: .customLong("ema"), help: "Use the model_ema.* shadow weights instead of encoder.*/decoder.*.")
+    var useEMA = false
+
+    /// The checkpoint path actually used: the one given, else the shipped sample.
+    func checkpointPath() throws -> String {
+        if let checkpoint { return checkpoint }
+        guard let sample = SampleFiles.path(SampleFiles.checkpointName) else {
+            throw ValidationError("no --ckpt given and the shipped sample checkpoint Samples/\(SampleFiles.checkpointName) was not found (set TOKENTOOL_SAMPLES to the Samples folder)")
+        }
+        return sample
+    }
+
+    func loadCodec(parts: Set<Codec.Part>) throws -> (codec: Codec, path: String) {
+        let path = try checkpointPath()
+        let codec = try Codec(path: path, weights: useEMA ? .ema : .plain, parts: parts)
+        return (codec, path)
+    }
+}
+
+/// Which frames of a dataset a command reads.
+struct FrameSelection: ParsableArguments {
+    @Option(help: "First frame to read.")
+    var offset = 0
+
+    @Option(help: "Read every n-th frame.")
+    var stride = 1
+
+    @Option(name: .customLong("max-frames"), help: "Read at most this many frames.")
+    var maxFrames: Int?
+
+    func validate() throws {
+        guard offset >= 0 else { throw ValidationError("--offset must be >= 0") }
+        guard stride >= 1 else { throw ValidationError("--stride must be >= 1") }
+        if let maxFrames, maxFrames < 1 { throw ValidationError("--max-frames must be >= 1") }
+    }
+
+    /// Frame indices selected from a dataset of `count` frames.
+    func indices(in count: Int, path: String) throws -> [Int] {
+        guard offset < count else {
+            throw ValidationError("--offset \(offset) is past the end of \(path) (\(count) frames)")
+        }
+        var result = Array(Swift.stride(from: offset, to: count, by: stride))
+        if let maxFrames, result.count > maxFrames { result = Array(result.prefix(maxFrames)) }
+        return result
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import MagvitCodec
+
+enum DatasetInspection {
+    static func report(path: String, window: Int, stride: Int) throws -> Report {
+        let url = URL(fileURLWithPath: path)
+        let fileManager = FileManager.default
+        if fileManager.fileExists(atPath: url.appendingPathComponent(TokenDataset.videoFile).path) {
+            return try v1Report(TokenDataset(directory: url), window: window, stride: stride)
+        }
+        return try v2Report(ShardedTokenDatasetV2(directory: url))
+    }
+
+    static func v1Report(_ data: TokenDataset, window: Int, stride: Int) throws -> Report {
+        var report = Report()
+        report.add("dataset", data.directory.path, key: "path")
+        report.add("format", "1X v1.1 (MAGVIT2 tokens)", key: "format", json: "1x-v1.1")
+        report.add("frames", data.frameCount, key: "frames")
+        let segments = data.segments()
+        report.add("segments", segments.count, key: "segments")
+        if let hz = data.metadata.hz { report.add("hz", hz, key: "hz") }
+        report.add("token grid", "\(data.metadata.height)x\(data.metadata.width) \(data.metadata.tokenDType.rawValue)")
+        if let ckpt = data.metadata.tokenizerCheckpoint { report.add("tokenizer_ckpt", ckpt, key: "tokenizer_ckpt") }
+        let scan = data.scanTokens()
+        if let lo = scan.minimum, let hi = scan.maximum {
+            report.add("token range", "\(lo) ... \(hi)", key: "token_range", json: [lo, hi])
+        }
+        report.add("tokens >= vocab", scan.invalidCount, key: "tokens_out_of_range")
+        if let ids = data.segmentIDs.first.map({ [$0, data.segmentIDs.last!] }) {
+            report.add("segment ids", "\(ids[0]) ... \(ids[1])", key: "segment_id_range", json: ids)
+        }
+        for track in data.actions {
+            let range = track.valueRange().map { "\($0.lowerBound) ... \($0.upperBound)" } ?? "empty"
+            report.add("action \(track.name)", "width \(track.width), values \(range)")
+        }
+        return report
+    }
+
+    static func v2Report(_ data: ShardedTokenDatasetV2) throws -> Report {
+        var report = Report()
+        let summary = data.summary()
+        report.add("dataset", data.directory.path, key: "path")
+        report.add("format", "1X v2.0 (Cosmos tokens, \(data.layout.rawValue) layout)", key: "format", json: "1x-v2.0")
+        report.add("summary", "\(summary)")
+        return report
+    }
+}

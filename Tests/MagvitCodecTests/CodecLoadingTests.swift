@@ -1,0 +1,85 @@
+import XCTest
+@testable import MagvitCodec
+
+final class CodecLoadingTests: XCTestCase {
+    func testEMAWeightsAreTheCheckpointsModelEMATensors() throws {
+        let store = try Checkpoint.open(path: CodecFixture.checkpointPath)
+        let ema = try Codec(store: store, weights: .ema, parts: [.decoder])
+        let decoder = try XCTUnwrap(ema.decoder)
+        let convOut = try store.floatTensor("model_ema.decoderconv_outweight")
+        XCTAssertEqual(decoder.convOut.weight, Kernels.ohwiFromOIHW(convOut.data, outChannels: 3, inChannels: 32, kernel: 3))
+        XCTAssertEqual(decoder.normOut.gamma, try store.floatTensor("model_ema.decodernorm_outweight").data)
+        XCTAssertEqual(decoder.up[3].blocks[0].conv1.weight,
+                       Kernels.ohwiFromOIHW(try store.floatTensor("model_ema.decoderup3block0conv1weight").data,
+                                            outChannels: 64, inChannels: 128, kernel: 3))
+        XCTAssertNotEqual(decoder.normOut.gamma, try store.floatTensor("decoder.norm_out.weight").data)
+    }
+
+    func testEMADecodeDiffersClearlyFromPlainDecode() throws {
+        let tokens = try CodecFixture.tokens()
+        let plain = try CodecFixture.plainCodec.get().decode(tokens: tokens)
+        let ema = try Codec(path: CodecFixture.checkpointPath, weights: .ema, parts: [.decoder]).decode(tokens: tokens)
+        let diff = maxAbsDifference(plain.data, ema.data)
+        print("EMA vs plain decode: max abs difference \(diff)")
+        XCTAssertGreaterThan(diff, 0.05)
+    }
+
+    func testDecoderOnlyCodecRefusesToEncode() throws {
+        let codec = try Codec(path: CodecFixture.checkpointPath, parts: [.decoder])
+        XCTAssertNil(codec.encoder)
+        XCTAssertThrowsError(try codec.encode(images: CodecFixture.frames())) { error in
+            XCTAssertEqual(error as? CodecError, .partNotLoaded(.encoder))
+        }
+    }
+
+    func testDecoderOnlyLoadingNeverReadsEncoderWeights() throws {
+        let store = EditedTensorStore(try Checkpoint.open(path: CodecFixture.checkpointPath))
+        // Break every encoder weight but the ones the configuration is inferred from.
+        for name in store.base.tensorNames where name.hasPrefix("encoder.") && !name.hasSuffix("conv1.weight")
+            && name != "encoder.conv_in.weight" && name != "encoder.conv_out.weight" {
+            store.removed.insert(name)
+        }
+        XCTAssertNoThrow(try Codec(store: store, parts: [.decoder]))
+        XCTAssertThrowsError(try Codec(store: store, parts: [.encoder]))
+    }
+
+    func testDamagedCheckpointGivesOneErrorListingEveryProblem() throws {
+        let store = EditedTensorStore(try Checkpoint.open(path: CodecFixture.checkpointPath))
+        store.removed = ["decoder.up.2.block.0.norm1.bias", "decoder.conv_out.bias"]
+        store.replaced["decoder.mid_block.0.conv2.weight"] = Tensor(zeros: [128, 128, 1, 1])
+        store.replaced["decoder.up.9.block.0.conv1.weight"] = Tensor(zeros: [1])
+        XCTAssertThrowsError(try Codec(store: store, parts: [.decoder])) { error in
+            let text = "\(error)"
+            print("damaged checkpoint: \(text)")
+            for key in ["decoder.up.2.block.0.norm1.bias", "decoder.conv_out.bias",
+                        "decoder.mid_block.0.conv2.weight", "decoder.up.9.block.0.conv1.weight"] {
+                XCTAssertTrue(text.contains(key), "error does not name \(key)")
+            }
+            XCTAssertTrue(text.contains("[128, 128, 3, 3]"), "error does not give the expected shape")
+        }
+    }
+
+    func testImagesOfTheWrongSizeAreRejectedByIndex() throws {
+        let codec = try CodecFixture.plainCodec.get()
+        let images = try CodecFixture.frames() + [RGBImage(width: 128, height: 256)]
+        XCTAssertThrowsError(try codec.encode(images: images)) { error in
+            XCTAssertEqual(error as? CodecError, .wrongImageSize(index: 2, width: 128, height: 256, expected: 256))
+            XCTAssertEqual("\(error)", "image 2 is 128x256; the codec needs 256x256")
+        }
+    }
+
+    func testTokensOutOfRangeAreRejectedWithTheirPosition() throws {
+        let codec = try CodecFixture.plainCodec.get()
+        var tokens = try CodecFixture.tokens()
+        tokens[1][37] = 1 << 18
+        XCTAssertThrowsError(try codec.decode(tokens: tokens)) { error in
+            XCTAssertEqual(error as? CodecError, .tokenOutOfRange(value: 262_144, frame: 1, row: 2, column: 5, limit: 262_144))
+            XCTAssertTrue("\(error)".contains("262144"))
+        }
+        tokens[1][37] = 0
+        tokens[0].removeLast()
+        XCTAssertThrowsError(try codec.decodeImages(tokens: tokens)) { error in
+            XCTAssertEqual(error as? CodecError, .wrongTokenCount(frame: 0, count: 255, expected: 256))
+        }
+    }
+}
