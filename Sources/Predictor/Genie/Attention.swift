@@ -77,30 +77,25 @@ struct Attention {
         plan.keys.withUnsafeBufferPointer { keys in
             plan.keyStart.withUnsafeBufferPointer { keyStart in
                 Kernels.parallelChunks(rows, minChunk: 64) { range in
-                    var weights = [Float](repeating: 0, count: plan.frameCount)  // a frame sees at most every frame
+                    let weights = UnsafeMutablePointer<Float>.allocate(capacity: plan.frameCount) // a frame sees at most every frame
+                    defer { weights.deallocate() }
                     for row in range {
                         let f = row / S, s = row % S
                         let frameKeys = UnsafeBufferPointer(rebasing: keys[keyStart[f] ..< keyStart[f + 1]])
                         for h in 0 ..< heads {
                             let q = qkvRows + row * stride + h * headDim
-                            var peak = -Float.infinity
                             for (j, key) in frameKeys.enumerated() {
                                 let k = qkvRows + (key * S + s) * stride + d + h * headDim
                                 var dot: Float = 0
                                 for i in 0 ..< headDim { dot += q[i] * k[i] }
                                 weights[j] = dot * scale
-                                peak = max(peak, weights[j])
                             }
-                            var sum: Float = 0
-                            for j in 0 ..< frameKeys.count {
-                                weights[j] = Foundation.exp(weights[j] - peak)
-                                sum += weights[j]
-                            }
+                            Kernels.softmaxRows(weights, rows: 1, width: frameKeys.count)
                             let out = attended + row * d + h * headDim
                             for i in 0 ..< headDim { out[i] = 0 }
                             for (j, key) in frameKeys.enumerated() {
                                 let v = qkvRows + (key * S + s) * stride + 2 * d + h * headDim
-                                let p = weights[j] / sum
+                                let p = weights[j]
                                 for i in 0 ..< headDim { out[i] += p * v[i] }
                             }
                         }

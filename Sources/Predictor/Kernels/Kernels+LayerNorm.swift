@@ -4,7 +4,7 @@ extension Kernels {
     /// LayerNorm over each of `rows` contiguous rows of `width` floats:
     /// `y = (x - mean) / sqrt(var + eps) * weight + bias` (biased variance, as PyTorch).
     /// `weight`/`bias` of nil mean 1 and 0. `x` and `y` may be the same buffer.
-    static func layerNorm(
+    public static func layerNorm(
         _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
         rows: Int, width: Int,
         weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float

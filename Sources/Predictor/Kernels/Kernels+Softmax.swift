@@ -3,15 +3,38 @@ import MagvitCodec
 
 extension Kernels {
     /// Softmax of each of `rows` contiguous rows of `width` floats, in place.
-    static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+    public static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        let vectorEnd = width - width % 8
         for r in 0 ..< rows {
             let row = x + r * width
             var peak = -Float.infinity
             for i in 0 ..< width { peak = max(peak, row[i]) }
-            var sum: Float = 0
-            for i in 0 ..< width { let e = Foundation.exp(row[i] - peak); row[i] = e; sum += e }
+            var sums = SIMD8<Float>()
+            let peaks = SIMD8<Float>(repeating: peak)
+            for i in stride(from: 0, to: vectorEnd, by: 8) {
+                let e = exp(load8(row + i) - peaks)
+                store8(e, row + i)
+                sums += e
+            }
+            var sum = sums.sum()
+            for i in vectorEnd ..< width {
+                let e = Foundation.exp(row[i] - peak)
+                row[i] = e
+                sum += e
+            }
             let inverse = 1 / sum
             for i in 0 ..< width { row[i] *= inverse }
+        }
+    }
+
+    /// The plain twin of `softmaxRows`, kept to check it against.
+    public static func softmaxRowsReference(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        for r in 0 ..< rows {
+            let row = x + r * width
+            let peak = (0 ..< width).map { row[$0] }.max() ?? 0
+            var sum = 0.0
+            for i in 0 ..< width { sum += Foundation.exp(Double(row[i] - peak)) }
+            for i in 0 ..< width { row[i] = Float(Foundation.exp(Double(row[i] - peak)) / sum) }
         }
     }
 }
