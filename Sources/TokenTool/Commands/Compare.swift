@@ -78,13 +78,8 @@ struct Compare: ParsableCommand {
                     "\(s.prompt.count) prompt + \(s.predicted.count) generated frames: generated (top) vs. ground truth (bottom)")
         }
         let path = pair!
-        let data = try TokenDataset(path: path)
-        let spec = try WindowSpec(length: window, stride: stride)
-        let windows = WindowSet(dataset: data, spec: spec, filterInterrupts: true, filterOverlaps: true)
-        guard example >= 0, example < windows.count else {
-            throw ValidationErrorText("\(path): --example \(example) is out of range: the dataset has \(windows.count) windows of \(window) frames at stride \(stride)")
-        }
-        let frames = windows.frames(example, in: data)
+        let frames = try SampleWindow.load(dataset: TokenDataset(path: path), path: path, example: example,
+                                           length: window, stride: stride)
         return (Array(frames.prefix(promptFrames)), Array(frames.dropFirst(promptFrames)), frames,
                 "Ground truth as prediction: window \(example) of \(URL(fileURLWithPath: path).lastPathComponent)")
     }

@@ -111,12 +111,7 @@ struct Tokenize: ParsableCommand {
     /// A PNG already at the codec's size is used byte for byte; any other size goes through the
     /// same crop and scale as video frames.
     private func squareImage(at path: String) throws -> RGBImage {
-        let image = try PNGCodec.read(from: URL(fileURLWithPath: path))
-        if image.width == size && image.height == size { return image }
-        let options = VideoReadOptions(fps: nil, size: size, crop: crop, maxFrames: 1)
-        let frames = try VideoReader(url: URL(fileURLWithPath: path), options: options).readAll()
-        guard let frame = frames.first else { throw MediaError.noDecodableFrames(path: path) }
-        return frame
+        try FrameSource.frames(of: path, size: size, crop: crop, maxFrames: 1)[0]
     }
 }
 

@@ -9,6 +9,7 @@ enum SampleFiles {
     static let clipName = "clip.mp4"
     static let contextModelName = "context.model"
     static let datasetName = "clip-tokens"
+    static let lpipsWeightsName = "lpips-v0.1-alex.pth"
 
     static var directory: URL? {
         var candidates: [URL] = []

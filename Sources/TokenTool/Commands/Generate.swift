@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import MagvitCodec
+import Predictor
+
+/// `tokentool generate`: sample future frames of a dataset window.
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sample future frames from a prompt window and write a generated-sample directory.",
+        discussion: """
+        Takes window --example of --data (frames --stride apart), keeps its first --prompt-frames \
+        frames as the prompt, and samples --frames more, one frame at a time with MaskGIT. When \
+        prompt plus generated frames exceed the model's context (GENIE: T = 16), the context slides.
+        Sampling differs from the reference: the reference's temperature only switches between \
+        greedy and sampling from the model's distribution (it renormalizes probs / T); here the \
+        temperature divides the logits, softmax(logits / T), and --top-k / --top-p restrict the classes.
+        Render the result with `tokentool compare <dir> -o out.gif`.
+        Example: tokentool generate --data data/val_v1.1 --model GENIE_35M --example 3 -o samples/3
+        """)
+
+    @Option(help: "1X v1.1 dataset directory holding the prompt (and the ground truth).")
+    var data: String
+
+    @Option(help: PredictorChoice.help)
+    var model: String
+
+    @Option(help: "Which valid window of the dataset (0-based).")
+    var example = 0
+
+    @Option(name: .customLong("prompt-frames"), help: "Prompt frames given to the model.")
+    var promptFrames = 9
+
+    @Option(help: "Frames to generate after the prompt.")
+    var frames = 8
+
+    @Option(help: "Dataset frames between window frames (15: 30 Hz data at 2 Hz).")
+    var stride = 15
+
+    @OptionGroup var sampling: SamplingOptions
+
+    @Option(name: .shortAndLong, help: "Generated-sample directory to write (replaced if it exists).")
+    var output: String
+
+    func validate() throws {
+        guard promptFrames >= 1 else { throw ValidationError("--prompt-frames must be >= 1") }
+        guard frames >= 1 else { throw ValidationError("--frames must be >= 1") }
+        guard stride >= 1 else { throw ValidationError("--stride must be >= 1") }
+    }
+
+    func run() throws {
+        let dataset = try TokenDataset(path: data)
+        let window = try SampleWindow.load(dataset: dataset, path: data, example: example,
+                                           length: promptFrames + frames, stride: stride)
+        let predictor = try PredictorChoice.load(model)
+        note("generating \(frames) frames after \(promptFrames) prompt frames with \(predictor.name)")
+        let progress = Progress("generate", total: frames)
+        let generator = FrameGenerator(maskgit: sampling.settings.maskgit, seed: sampling.seed)
+        let start = Date()
+        let predicted = try generator.generate(prompt: Array(window.prefix(promptFrames)), count: frames, with: predictor)
+        let seconds = Date().timeIntervalSince(start)
+        progress.finish()
+        let sample = try GeneratedSample(prompt: Array(window.prefix(promptFrames)), predicted: predicted, groundTruth: window)
+        try sample.write(to: URL(fileURLWithPath: output), hz: Int((dataset.metadata.hz ?? 30).rounded()),
+                         tokenizerCheckpoint: dataset.metadata.tokenizerCheckpoint ?? "")
+        print("wrote \(output) (\(promptFrames) prompt + \(frames) generated + \(window.count) ground-truth frames, "
+              + String(format: "%.3f s per generated frame)", seconds / Double(frames)))
+    }
+}
+
+/// One window of a dataset, for generation and rendering.
+enum SampleWindow {
+    static func load(dataset: TokenDataset, path: String, example: Int, length: Int, stride: Int) throws -> [FrameTokens] {
+        let spec = try WindowSpec(length: length, stride: stride)
+        let windows = WindowSet(dataset: dataset, spec: spec, filterInterrupts: true, filterOverlaps: true)
+        guard example >= 0, example < windows.count else {
+            throw ValidationErrorText("\(path): --example \(example) is out of range: the dataset has \(windows.count) windows of \(length) frames at stride \(stride)")
+        }
+        return windows.frames(example, in: dataset)
+    }
+}

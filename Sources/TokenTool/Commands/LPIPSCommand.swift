@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import MagvitCodec
+import Predictor
+
+/// `tokentool lpips`: the challenge's perceptual distance between two images or videos.
+struct LPIPSCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lpips",
+        abstract: "LPIPS (AlexNet, v0.1) between two images or two equal-length videos.",
+        discussion: """
+        Frames are center-cropped and scaled to 256x256 as in `tokenize` (a 256x256 PNG is used as is). \
+        Prints one value per frame pair and the mean; --json writes {"lpips": [...], "mean": m}.
+        Example: tokentool lpips predicted.mp4 truth.mp4 --alexnet alexnet-owt-7be5be79.pth
+        """)
+
+    @Argument(help: "First image or video.")
+    var a: String
+
+    @Argument(help: "Second image or video.")
+    var b: String
+
+    @OptionGroup var weights: LPIPSOptions
+
+    @Option(help: "Frames per second sampled from videos (default: every frame).")
+    var fps: Double?
+
+    @Option(help: "Also write the values as JSON to this file.")
+    var json: String?
+
+    func run() throws {
+        let lpips = try weights.load()
+        let first = try FrameSource.frames(of: a, fps: fps)
+        let second = try FrameSource.frames(of: b, fps: fps)
+        guard first.count == second.count else {
+            throw ValidationErrorText("\(a) has \(first.count) frames but \(b) has \(second.count); LPIPS compares equal-length inputs")
+        }
+        let values = try lpips.distances(first, second)
+        for (i, v) in values.enumerated() { print(String(format: "%d %.6f", i, v)) }
+        let mean = values.isEmpty ? 0 : values.reduce(0, +) / Float(values.count)
+        print(String(format: "mean %.6f", mean))
+        if let json {
+            let object: [String: Any] = ["lpips": values.map(Double.init), "mean": Double(mean)]
+            try AtomicFile.write(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), to: json)
+        }
+    }
+}
+
+/// 256x256 frames from a PNG or any video, prepared the way `tokenize` prepares them.
+enum FrameSource {
+    static func frames(of path: String, fps: Double? = nil, size: Int = Codec.imageSize, crop: CropMode = .center,
+                       maxFrames: Int? = nil) throws -> [RGBImage] {
+        guard FileManager.default.fileExists(atPath: path) else { throw MediaError.fileNotFound(path: path) }
+        if Tokenize.isImage(path) {
+            let image = try PNGCodec.read(from: URL(fileURLWithPath: path))
+            if image.width == size && image.height == size { return [image] }
+        }
+        let options = VideoReadOptions(fps: fps, size: size, crop: crop, maxFrames: maxFrames)
+        let frames = try VideoReader(url: URL(fileURLWithPath: path), options: options).readAll()
+        guard !frames.isEmpty else { throw MediaError.noDecodableFrames(path: path) }
+        return frames
+    }
+}
