@@ -13,10 +13,11 @@ enum CLI {
     static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The binary next to the test bundle (`.build/<config>/tokentool`).
+    /// The binary beside the test bundle in `.build/<config>/`.
     static var binary: URL {
-        let products = Bundle(for: Marker.self).bundleURL.deletingLastPathComponent()
-        return products.appendingPathComponent("tokentool")
+        let bundle = Bundle(for: Marker.self).bundleURL
+        let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("tokentool") }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
     static func fixture(_ relative: String) -> String {
@@ -26,7 +27,7 @@ enum CLI {
     @discardableResult
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw XCTSkip("tokentool is not built at \(binary.path); run `swift build --product tokentool` first")
+            throw CLIError(description: "tokentool is not built at \(binary.path): run `swift build --product tokentool` before `swift test` (scripts/test.sh does)")
         }
         let process = Process()
         process.executableURL = binary
@@ -37,15 +38,15 @@ enum CLI {
         process.standardError = err
         try process.run()
         // Read both pipes before waiting so a chatty child cannot fill a pipe and stall.
-        var outData = Data(), errData = Data()
+        let outData = OutputBox()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        errData = err.fileHandleForReading.readDataToEndOfFile()
+        DispatchQueue.global().async { outData.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
         return CLIResult(status: process.terminationStatus,
-                         stdout: String(decoding: outData, as: UTF8.self),
+                         stdout: String(decoding: outData.data, as: UTF8.self),
                          stderr: String(decoding: errData, as: UTF8.self))
     }
 
@@ -57,3 +58,12 @@ enum CLI {
 }
 
 private final class Marker {}
+
+/// Filled by the thread that drains stdout; read only after it has finished.
+private final class OutputBox: @unchecked Sendable {
+    var data = Data()
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+}

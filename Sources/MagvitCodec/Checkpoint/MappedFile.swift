@@ -12,38 +12,21 @@ import Darwin
 final class MappedFile: @unchecked Sendable {
     let path: String
     let count: Int
-    private let base: UnsafeRawPointer?
+    private let map: MemoryMap
+    private var base: UnsafeRawPointer? { map.bytes }
 
     init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            let code = errno
-            if code == ENOENT { throw CheckpointError(file: path, .missingFile) }
-            throw CheckpointError(file: path, .unreadable(String(cString: strerror(code))))
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw CheckpointError(file: path, .unreadable(String(cString: strerror(errno))))
-        }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
+        do {
+            map = try MemoryMap(path: path)
+        } catch .missing {
+            throw CheckpointError(file: path, .missingFile)
+        } catch .notRegularFile {
             throw CheckpointError(file: path, .unreadable("not a regular file"))
+        } catch .system(let reason) {
+            throw CheckpointError(file: path, .unreadable(reason))
         }
-        count = Int(info.st_size)
-        if count == 0 {
-            base = nil
-            return
-        }
-        let mapped = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)
-        guard let mapped, mapped != MAP_FAILED else {
-            throw CheckpointError(file: path, .unreadable("mmap failed: \(String(cString: strerror(errno)))"))
-        }
-        base = UnsafeRawPointer(mapped)
-    }
-
-    deinit {
-        if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+        count = map.byteCount
     }
 
     func error(_ problem: CheckpointError.Problem) -> CheckpointError {

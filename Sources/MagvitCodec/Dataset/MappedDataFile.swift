@@ -5,35 +5,28 @@ import Glibc
 import Darwin
 #endif
 
-/// A file mapped read-only into memory, so multi-gigabyte token files are paged in on demand
-/// rather than read whole. The mapping lives exactly as long as this object.
+/// A token, segment or action file, memory-mapped (multi-gigabyte token files are paged in on
+/// demand, never read whole), with little-endian readers.
 public final class MappedDataFile: @unchecked Sendable {
     public let path: String
     public let byteCount: Int
     /// `nil` for an empty file (nothing to map).
     public let bytes: UnsafeRawPointer?
+    private let map: MemoryMap
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw DatasetError(path, "cannot open (\(String(cString: strerror(errno))))") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw DatasetError(path, "cannot stat (\(String(cString: strerror(errno))))") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw DatasetError(path, "not a regular file") }
-        byteCount = Int(info.st_size)
-        if byteCount == 0 {
-            bytes = nil
-            return
+        do {
+            map = try MemoryMap(path: path)
+        } catch .missing {
+            throw DatasetError(path, "no such file")
+        } catch .notRegularFile {
+            throw DatasetError(path, "not a regular file")
+        } catch .system(let reason) {
+            throw DatasetError(path, "cannot read (\(reason))")
         }
-        guard let mapped = mmap(nil, byteCount, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
-            throw DatasetError(path, "cannot memory-map (\(String(cString: strerror(errno))))")
-        }
-        bytes = UnsafeRawPointer(mapped)
-    }
-
-    deinit {
-        if let bytes { munmap(UnsafeMutableRawPointer(mutating: bytes), byteCount) }
+        byteCount = map.byteCount
+        bytes = map.bytes
     }
 
     @inlinable public func uint32LE(at offset: Int) -> UInt32 {

@@ -89,7 +89,7 @@ struct Demo: ParsableCommand {
 
         // 3. Tokens -> pictures.
         let sampleDir = out.appendingPathComponent("generated")
-        let sample = try GeneratedSample(prompt: Array(window.prefix(promptFrames)), predicted: predicted, groundTruth: window)
+        let sample = try GeneratedSample(prompt: Array(window.prefix(promptFrames)), predicted: predicted, groundTruth: Array(window.dropFirst(promptFrames)))
         try sample.write(to: sampleDir, hz: Int(fps.rounded()), tokenizerCheckpoint: checkpoint)
         let decodeProgress = Progress("decode", total: window.count + frames)
         let truthImages = try codec.decodeImages(tokens: window)

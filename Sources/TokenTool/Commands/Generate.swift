@@ -59,10 +59,10 @@ struct Generate: ParsableCommand {
         let predicted = try generator.generate(prompt: Array(window.prefix(promptFrames)), count: frames, with: predictor)
         let seconds = Date().timeIntervalSince(start)
         progress.finish()
-        let sample = try GeneratedSample(prompt: Array(window.prefix(promptFrames)), predicted: predicted, groundTruth: window)
+        let sample = try GeneratedSample(prompt: Array(window.prefix(promptFrames)), predicted: predicted, groundTruth: Array(window.dropFirst(promptFrames)))
         try sample.write(to: URL(fileURLWithPath: output), hz: Int((dataset.metadata.hz ?? 30).rounded()),
                          tokenizerCheckpoint: dataset.metadata.tokenizerCheckpoint ?? "")
-        print("wrote \(output) (\(promptFrames) prompt + \(frames) generated + \(window.count) ground-truth frames, "
+        print("wrote \(output) (\(promptFrames) prompt + \(frames) generated + \(frames) ground-truth frames, "
               + String(format: "%.3f s per generated frame)", seconds / Double(frames)))
     }
 }
