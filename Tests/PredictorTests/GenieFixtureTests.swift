@@ -94,7 +94,7 @@ final class GenieFixtureTests: XCTestCase {
             let frames = try window(name)
             let shared = try model.teacherForced(windows: [frames])[0]
             var worst: Float = 0
-            for t in 1 ..< 16 {
+            for t in [1, 2, 8, 14, 15] { // every t is covered with random weights in GenieSharedContextTests
                 let single = try model.predict(context: Array(frames[..<t]), known: nil)
                 worst = max(worst, zip(shared[t - 1].values, single.values).map { abs($0 - $1) }.max()!)
             }

@@ -77,27 +77,21 @@ struct Attention {
         plan.keys.withUnsafeBufferPointer { keys in
             plan.keyStart.withUnsafeBufferPointer { keyStart in
                 Kernels.parallelChunks(rows, minChunk: 64) { range in
-                    let weights = UnsafeMutablePointer<Float>.allocate(capacity: plan.frameCount) // a frame sees at most every frame
-                    defer { weights.deallocate() }
+                    // A frame sees at most every frame of the plan.
+                    let weights = UnsafeMutablePointer<Float>.allocate(capacity: plan.frameCount)
+                    let bases = UnsafeMutablePointer<Int>.allocate(capacity: plan.frameCount)
+                    defer { weights.deallocate(); bases.deallocate() }
                     for row in range {
                         let f = row / S, s = row % S
-                        let frameKeys = UnsafeBufferPointer(rebasing: keys[keyStart[f] ..< keyStart[f + 1]])
+                        let count = keyStart[f + 1] - keyStart[f]
+                        // Row of spatial position s of each frame this one attends to.
+                        for j in 0 ..< count { bases[j] = (keys[keyStart[f] + j] * S + s) * stride }
                         for h in 0 ..< heads {
-                            let q = qkvRows + row * stride + h * headDim
-                            for (j, key) in frameKeys.enumerated() {
-                                let k = qkvRows + (key * S + s) * stride + d + h * headDim
-                                var dot: Float = 0
-                                for i in 0 ..< headDim { dot += q[i] * k[i] }
-                                weights[j] = dot * scale
-                            }
-                            Kernels.softmaxRows(weights, rows: 1, width: frameKeys.count)
-                            let out = attended + row * d + h * headDim
-                            for i in 0 ..< headDim { out[i] = 0 }
-                            for (j, key) in frameKeys.enumerated() {
-                                let v = qkvRows + (key * S + s) * stride + 2 * d + h * headDim
-                                let p = weights[j]
-                                for i in 0 ..< headDim { out[i] += p * v[i] }
-                            }
+                            let head = qkvRows + h * headDim
+                            Kernels.attendOne(
+                                query: head + row * stride, keys: head + d, values: head + 2 * d,
+                                bases: bases, count: count, width: headDim, scale: scale,
+                                weights: weights, into: attended + row * d + h * headDim)
                         }
                     }
                 }

@@ -2,14 +2,12 @@ import Foundation
 import MagvitCodec
 
 extension Kernels {
-    /// Cores to spread element-wise work over (GEMMs get theirs from BLAS).
-    static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
-
-    /// Runs `body` over `0 ..< count` cut into contiguous chunks, one per core, and waits for all.
+    /// Runs `body` over `0 ..< count` cut into contiguous chunks, one per thread of
+    /// `Kernels.threadCount` (MagvitCodec's setting, which BLAS follows too), and waits for all.
     /// Chunks smaller than `minChunk` are not worth a thread, so small jobs run inline.
     static func parallelChunks(_ count: Int, minChunk: Int = 1, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let chunks = min(coreCount, max(1, count / max(1, minChunk)))
+        let chunks = min(threadCount, max(1, count / max(1, minChunk)))
         if chunks == 1 { body(0 ..< count); return }
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             body(count * c / chunks ..< count * (c + 1) / chunks)

@@ -7,10 +7,15 @@ extension Kernels {
         let vectorEnd = width - width % 8
         for r in 0 ..< rows {
             let row = x + r * width
-            var peak = -Float.infinity
-            for i in 0 ..< width { peak = max(peak, row[i]) }
+            var peaks = SIMD8<Float>(repeating: -.infinity)
+            for i in stride(from: 0, to: vectorEnd, by: 8) {
+                let v = load8(row + i)
+                peaks.replace(with: v, where: v .> peaks)
+            }
+            var peak = peaks.max()
+            for i in vectorEnd ..< width { peak = max(peak, row[i]) }
             var sums = SIMD8<Float>()
-            let peaks = SIMD8<Float>(repeating: peak)
+            peaks = SIMD8<Float>(repeating: peak)
             for i in stride(from: 0, to: vectorEnd, by: 8) {
                 let e = exp(load8(row + i) - peaks)
                 store8(e, row + i)
@@ -23,7 +28,8 @@ extension Kernels {
                 sum += e
             }
             let inverse = 1 / sum
-            for i in 0 ..< width { row[i] *= inverse }
+            for i in stride(from: 0, to: vectorEnd, by: 8) { store8(load8(row + i) * inverse, row + i) }
+            for i in vectorEnd ..< width { row[i] *= inverse }
         }
     }
 
