@@ -9,4 +9,14 @@ struct TokenTool: ParsableCommand {
         subcommands: [
             Inspect.self, Tokenize.self, Decode.self, Compare.self, Generate.self, Evaluate.self, Fit.self, LPIPSCommand.self, Demo.self,
         ])
+
+    static func main() {
+        Interruption.cleanUpOnSignals()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -81,8 +81,9 @@ final class VideoCommandTests: XCTestCase {
         process.terminate()
         process.waitUntilExit()
         XCTAssertEqual(try directoryBytes(data), before)
+        XCTAssertEqual(process.terminationStatus, 128 + SIGTERM)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }
-        print("left after kill: \(leftovers)")
+        XCTAssertEqual(leftovers, [], "scratch files left after the kill")
     }
 
     func testDecodeToGIFAndMP4AndCompareRenderTheRightFrameCounts() throws {

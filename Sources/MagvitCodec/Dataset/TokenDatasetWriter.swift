@@ -52,6 +52,7 @@ public final class TokenDatasetWriter {
         self.replaceExisting = replaceExisting
         let fileManager = FileManager.default
         staging = DirectorySwap.stagingURL(for: target, purpose: "partial")
+        PendingOutputs.register(staging)
         do {
             try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
         } catch {

@@ -24,6 +24,7 @@ struct AtomicOutput {
         let stem = ".\(destination.deletingPathExtension().lastPathComponent).partial-\(getpid())-\(UInt32.random(in: 0 ... .max))"
         self.destination = destination
         self.temporary = folder.appendingPathComponent(ext.isEmpty ? stem : "\(stem).\(ext)")
+        PendingOutputs.register(temporary)
     }
 
     func commit() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import MagvitCodec
 
 /// Small outputs (JSON reports, raw frames) appear whole or not at all: written to a
 /// temporary file beside the target, then renamed over it.
@@ -7,6 +8,8 @@ enum AtomicFile {
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
+        PendingOutputs.register(temporary)
+        defer { PendingOutputs.unregister(temporary) }
         do {
             try data.write(to: temporary)
             if FileManager.default.fileExists(atPath: url.path) {

@@ -20,6 +20,7 @@ final class FrameSink {
         output = URL(fileURLWithPath: path)
         let folder = output.deletingLastPathComponent()
         staging = folder.appendingPathComponent(".\(output.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
+        PendingOutputs.register(staging)
         let ext = output.pathExtension.lowercased()
         switch ext {
         case "rgb":
