@@ -67,8 +67,9 @@ struct Tokenize: ParsableCommand {
             ? try TokenDatasetWriter.append(to: target)
             : try TokenDatasetWriter.create(at: target, hz: Int(fps.rounded()), tokenizerCheckpoint: checkpointPath,
                                             replaceExisting: force)
-        let estimate = inputs.reduce(0) { $0 + (Self.isImage($1) ? 1 : (maxFrames ?? 0)) }
-        let progress = Progress("tokenize", total: estimate > 0 ? estimate : nil)
+        // The total grows as each video's length becomes known.
+        var expected = inputs.filter(Self.isImage).count
+        let progress = Progress("tokenize", total: expected)
         var pending: [RGBImage] = []
         func flush() throws {
             guard !pending.isEmpty else { return }
@@ -91,6 +92,8 @@ struct Tokenize: ParsableCommand {
             } else {
                 let options = VideoReadOptions(fps: fps, size: size, crop: crop, maxFrames: maxFrames)
                 let reader = try VideoReader(url: URL(fileURLWithPath: input), options: options)
+                expected += reader.estimatedFrameCount ?? 0
+                progress.update(done: progress.done, total: expected)
                 let frames = try reader.forEachFrame { frame, _, _ in
                     pending.append(frame)
                     if pending.count >= batch { try flush() }
