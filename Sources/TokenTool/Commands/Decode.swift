@@ -25,6 +25,9 @@ struct Decode: ParsableCommand {
     @Option(help: "Frame rate of a GIF or MP4 (default 2 for GIF, the way 1X clips are shown; the dataset's hz / stride for MP4).")
     var fps: Double?
 
+    @Flag(help: "Caption each frame with its index in a 36 px band above it (makes frames 256x292).")
+    var captions = false
+
     @Option(help: "Frames decoded together.")
     var batch = 8
 
@@ -41,15 +44,16 @@ struct Decode: ParsableCommand {
         if let threads { Kernels.setThreadCount(threads) }
         let data = try TokenDataset(path: dataset)
         let indices = try selection.indices(in: data.frameCount, path: dataset)
-        let sink = try FrameSink(output: output, fps: fps ?? defaultFPS(data), frameCount: indices.count)
+        let height = Codec.imageSize + (captions ? 36 : 0)
+        let sink = try FrameSink(output: output, fps: fps ?? defaultFPS(data), width: Codec.imageSize, height: height)
         let (codec, _) = try codecOptions.loadCodec(parts: [.decoder])
         let progress = Progress("decode", total: indices.count)
         for start in Swift.stride(from: 0, to: indices.count, by: batch) {
             let chunk = indices[start..<min(start + batch, indices.count)]
             let tokens = chunk.map { data.frame($0) }
             let images = try codec.decodeImages(tokens: tokens)
-            for image in images {
-                try sink.append(image)
+            for (index, image) in zip(chunk, images) {
+                try sink.append(captions ? image.captioned("frame \(index)") : image)
             }
             progress.advance(by: chunk.count)
         }

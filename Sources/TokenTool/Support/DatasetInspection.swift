@@ -1,5 +1,6 @@
 import Foundation
 import MagvitCodec
+import Predictor
 
 enum DatasetInspection {
     static func report(path: String, window: Int, stride: Int) throws -> Report {
@@ -18,6 +19,12 @@ enum DatasetInspection {
         report.add("frames", data.frameCount, key: "frames")
         let segments = data.segments()
         report.add("segments", segments.count, key: "segments")
+        if let spec = try? WindowSpec(length: window, stride: stride) {
+            let valid = WindowStarts.compute(segmentIDs: data.segmentIDs, spec: spec, filterInterrupts: true)
+            let separate = WindowStarts.compute(segmentIDs: data.segmentIDs, spec: spec, filterInterrupts: true, filterOverlaps: true)
+            report.add("windows", "\(valid.count) valid (\(spec)), \(separate.count) without overlaps",
+                       key: "windows", json: ["window": window, "stride": stride, "valid": valid.count, "without_overlaps": separate.count])
+        }
         if let hz = data.metadata.hz { report.add("hz", hz, key: "hz") }
         report.add("token grid", "\(data.metadata.height)x\(data.metadata.width) \(data.metadata.tokenDType.rawValue)")
         if let ckpt = data.metadata.tokenizerCheckpoint { report.add("tokenizer_ckpt", ckpt, key: "tokenizer_ckpt") }

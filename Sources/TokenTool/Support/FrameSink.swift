@@ -16,7 +16,7 @@ final class FrameSink {
     private var kind: Kind
     private var finished = false
 
-    init(output path: String, fps: Double, frameCount: Int) throws {
+    init(output path: String, fps: Double, width: Int, height: Int) throws {
         output = URL(fileURLWithPath: path)
         let folder = output.deletingLastPathComponent()
         staging = folder.appendingPathComponent(".\(output.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
@@ -30,7 +30,7 @@ final class FrameSink {
             }
             kind = .raw(handle: handle)
         case "gif", "mp4":
-            kind = .video(try makeVideoWriter(url: output, width: Codec.imageSize, height: Codec.imageSize, fps: fps))
+            kind = .video(try makeVideoWriter(url: output, width: width, height: height, fps: fps))
         case "":
             do {
                 try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false)
