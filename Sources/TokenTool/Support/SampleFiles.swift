@@ -11,22 +11,24 @@ enum SampleFiles {
     static let datasetName = "clip-tokens"
     static let lpipsWeightsName = "lpips-v0.1-alex.pth"
 
-    static var directory: URL? {
-        var candidates: [URL] = []
+    /// Folders that may be the shipped `Samples/`, most specific first.
+    private static var candidates: [URL] {
+        var result: [URL] = []
         if let env = ProcessInfo.processInfo.environment["TOKENTOOL_SAMPLES"] {
-            candidates.append(URL(fileURLWithPath: env))
+            result.append(URL(fileURLWithPath: env))
         }
         var dir = executableURL.deletingLastPathComponent()
         for _ in 0..<6 {
-            candidates.append(dir.appendingPathComponent("Samples"))
+            result.append(dir.appendingPathComponent("Samples"))
             dir.deleteLastPathComponent()
         }
-        candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Samples"))
-        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent(checkpointName).path) }
+        result.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Samples"))
+        return result
     }
 
+    /// The shipped file `name`, from the first candidate folder that has it.
     static func path(_ name: String) -> String? {
-        directory.map { $0.appendingPathComponent(name).path }
+        candidates.map { $0.appendingPathComponent(name).path }.first { FileManager.default.fileExists(atPath: $0) }
     }
 
     private static var executableURL: URL {
