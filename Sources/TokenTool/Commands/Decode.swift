@@ -28,28 +28,22 @@ struct Decode: ParsableCommand {
     @Flag(help: "Caption each frame with its index in a 36 px band above it (makes frames 256x292).")
     var captions = false
 
-    @Option(help: "Frames decoded together.")
-    var batch = 8
-
-    @Option(help: "Compute threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
-        guard batch >= 1 else { throw ValidationError("--batch must be >= 1") }
         if let fps, fps <= 0 { throw ValidationError("--fps must be > 0") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
     }
 
     func run() throws {
-        if let threads { Kernels.setThreadCount(threads) }
+        compute.apply()
         let data = try TokenDataset(path: dataset)
         let indices = try selection.indices(in: data.frameCount, path: dataset)
         let height = Codec.imageSize + (captions ? 36 : 0)
         let sink = try FrameSink(output: output, fps: fps ?? defaultFPS(data), width: Codec.imageSize, height: height)
         let (codec, _) = try codecOptions.loadCodec(parts: [.decoder])
         let progress = Progress("decode", total: indices.count)
-        for start in Swift.stride(from: 0, to: indices.count, by: batch) {
-            let chunk = indices[start..<min(start + batch, indices.count)]
+        for start in Swift.stride(from: 0, to: indices.count, by: compute.batch) {
+            let chunk = indices[start..<min(start + compute.batch, indices.count)]
             let tokens = chunk.map { data.frame($0) }
             let images = try codec.decodeImages(tokens: tokens)
             for (index, image) in zip(chunk, images) {

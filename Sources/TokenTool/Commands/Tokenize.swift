@@ -40,24 +40,18 @@ struct Tokenize: ParsableCommand {
     @Flag(help: "Replace an existing output dataset.")
     var force = false
 
-    @Option(help: "Frames encoded together.")
-    var batch = 8
-
-    @Option(help: "Compute threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give at least one video or image to tokenize") }
         guard fps > 0 else { throw ValidationError("--fps must be > 0") }
         guard size == Codec.imageSize else { throw ValidationError("--size must be \(Codec.imageSize): the MAGVIT2 codec takes 256x256 frames") }
-        guard batch >= 1 else { throw ValidationError("--batch must be >= 1") }
         if let maxFrames, maxFrames < 1 { throw ValidationError("--max-frames must be >= 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
         if append && force { throw ValidationError("--append and --force exclude each other") }
     }
 
     func run() throws {
-        if let threads { Kernels.setThreadCount(threads) }
+        compute.apply()
         for input in inputs where !FileManager.default.fileExists(atPath: input) {
             throw ValidationErrorText("\(input): no such file")
         }
@@ -88,7 +82,7 @@ struct Tokenize: ParsableCommand {
             previousWasImage = isImage
             if isImage {
                 pending.append(try squareImage(at: input))
-                if pending.count >= batch { try flush() }
+                if pending.count >= compute.batch { try flush() }
             } else {
                 let options = VideoReadOptions(fps: fps, size: size, crop: crop, maxFrames: maxFrames)
                 let reader = try VideoReader(url: URL(fileURLWithPath: input), options: options)
@@ -96,7 +90,7 @@ struct Tokenize: ParsableCommand {
                 progress.update(done: progress.done, total: expected)
                 let frames = try reader.forEachFrame { frame, _, _ in
                     pending.append(frame)
-                    if pending.count >= batch { try flush() }
+                    if pending.count >= compute.batch { try flush() }
                 }
                 if frames == 0 { throw MediaError.noDecodableFrames(path: input) }
             }

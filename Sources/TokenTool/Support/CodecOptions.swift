@@ -60,3 +60,22 @@ struct FrameSelection: ParsableArguments {
         return result
     }
 }
+
+/// `--batch` and `--threads` for commands that run the codec over many frames.
+struct ComputeOptions: ParsableArguments {
+    @Option(help: "Frames run through the codec together.")
+    var batch = 8
+
+    @Option(help: "Compute threads (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        guard batch >= 1 else { throw ValidationError("--batch must be >= 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
+    }
+
+    /// Applies --threads to the kernels and BLAS; call before any work.
+    func apply() {
+        if let threads { Kernels.setThreadCount(threads) }
+    }
+}
