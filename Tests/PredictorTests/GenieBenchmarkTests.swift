@@ -3,9 +3,12 @@ import XCTest
 import Predictor
 
 /// Measures GENIE_35M-size teacher-forced scoring (random weights). Not a test of speed (no
-/// timing assertions); it runs only when GENIE_BENCHMARK=1, best with `swift test -c release`:
+/// timing assertions); it runs only when GENIE_BENCHMARK=1, in a release build (other test
+/// targets use `@testable`, hence `-enable-testing`):
 ///
-///     GENIE_BENCHMARK=1 swift test -c release --filter GenieBenchmarkTests
+///     GENIE_BENCHMARK=1 swift test -c release -Xswiftc -enable-testing --filter GenieBenchmarkTests
+///
+/// Compare with `python torch_genie.py time` (bench/) in the same sitting.
 final class GenieBenchmarkTests: XCTestCase {
     func testMeasureTeacherForcedSecondsPerPredictedFrame() throws {
         guard ProcessInfo.processInfo.environment["GENIE_BENCHMARK"] == "1" else {
