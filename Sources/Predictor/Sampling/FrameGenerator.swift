@@ -11,8 +11,9 @@ public struct FrameGenerator: Sendable {
     }
 
     /// The `count` frames that follow `prompt`. Frame k uses random stream k, so a run is
-    /// reproducible from the seed.
-    public func generate(prompt: [FrameTokens], count: Int, with predictor: FramePredictor, positions: Int = 256) throws -> [FrameTokens] {
+    /// reproducible from the seed. `progress` hears the number of frames done after each one.
+    public func generate(prompt: [FrameTokens], count: Int, with predictor: FramePredictor, positions: Int = 256,
+                         progress: ((Int) -> Void)? = nil) throws -> [FrameTokens] {
         var frames = prompt
         for k in 0 ..< count {
             let context = predictor.maxFrames.map { Array(frames.suffix($0 - 1)) } ?? frames
@@ -20,6 +21,7 @@ public struct FrameGenerator: Sendable {
                 [try predictor.predict(context: context, known: known[0])]
             }
             frames.append(result.tokens[0])
+            progress?(k + 1)
         }
         return Array(frames.dropFirst(prompt.count))
     }

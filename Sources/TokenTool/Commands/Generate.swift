@@ -56,7 +56,9 @@ struct Generate: ParsableCommand {
         let progress = Progress("generate", total: frames)
         let generator = FrameGenerator(maskgit: sampling.settings.maskgit, seed: sampling.seed)
         let start = Date()
-        let predicted = try generator.generate(prompt: Array(window.prefix(promptFrames)), count: frames, with: predictor)
+        let predicted = try generator.generate(prompt: Array(window.prefix(promptFrames)), count: frames, with: predictor) {
+            progress.update(done: $0)
+        }
         let seconds = Date().timeIntervalSince(start)
         progress.finish()
         let sample = try GeneratedSample(prompt: Array(window.prefix(promptFrames)), predicted: predicted, groundTruth: Array(window.dropFirst(promptFrames)))
