@@ -9,6 +9,9 @@ enum DatasetInspection {
         if fileManager.fileExists(atPath: url.appendingPathComponent(TokenDataset.videoFile).path) {
             return try v1Report(TokenDataset(directory: url), window: window, stride: stride)
         }
+        if fileManager.fileExists(atPath: url.appendingPathComponent("config.json").path) {
+            return try genieReport(url)
+        }
         return try v2Report(ShardedTokenDatasetV2(directory: url))
     }
 
@@ -40,6 +43,17 @@ enum DatasetInspection {
             let range = track.valueRange().map { "\($0.lowerBound) ... \($0.upperBound)" } ?? "empty"
             report.add("action \(track.name)", "width \(track.width), values \(range)")
         }
+        return report
+    }
+
+    /// A GENIE checkpoint directory: its config and what the weights file holds.
+    static func genieReport(_ url: URL) throws -> Report {
+        let config = try GenieModel.readConfig(url.appendingPathComponent("config.json"))
+        var report = try CheckpointInspection.report(path: url.appendingPathComponent("model.safetensors").path, useEMA: false)
+        report.add("architecture", "GENIE (STMaskGIT): \(config.numLayers) layers, d \(config.dModel), \(config.numHeads) heads, "
+                   + "T \(config.T), S \(config.S), qk_norm \(config.qkNorm), use_mup \(config.useMup)",
+                   key: "architecture", json: ["num_layers": config.numLayers, "d_model": config.dModel, "num_heads": config.numHeads,
+                                               "T": config.T, "S": config.S, "qk_norm": config.qkNorm, "use_mup": config.useMup])
         return report
     }
 
