@@ -211,6 +211,7 @@ def main():
     ap.add_argument("--max-minutes", type=float, default=70,
                     help="wall-time budget (0: none); the learning-rate schedule follows max(step/steps, time/budget)")
     ap.add_argument("--channels-last", type=int, default=1, help="NHWC activations (much faster on CPU)")
+    ap.add_argument("--init", help="start from the encoder.*/decoder.* weights of this checkpoint (continue a run)")
     ap.add_argument("--holdout-from", type=float, default=3.6, help="Big Buck Bunny seconds from which frames are held out")
     a = ap.parse_args()
 
@@ -223,6 +224,10 @@ def main():
     make = lambda: (tm.Encoder(a.base, mult, a.blocks).to(a.device, memory_format=fmt),
                     tm.Decoder(a.base, mult, a.blocks).to(a.device, memory_format=fmt))
     enc, dec = make()
+    if a.init:
+        sd = torch.load(a.init, map_location="cpu", weights_only=True)["state_dict"]
+        for name, m in (("encoder.", enc), ("decoder.", dec)):
+            m.load_state_dict({k[len(name):]: v for k, v in sd.items() if k.startswith(name)}, strict=True)
     params = list(enc.parameters()) + list(dec.parameters())
 
     samples = os.path.join(a.shared, "samples")
