@@ -85,6 +85,8 @@ extension Kernels {
         // Tiles per block: a multiple of 8 (one SIMD8 of tiles), as many as the budget allows.
         let perTile = winogradComponents * (cin + cout)
         let blockTiles = min(roundUp8(tiles.count), max(8, winogradBlockFloats / perTile / 8 * 8))
+        let padded = WinogradPaddedInput(g, tiles, x)
+        defer { padded.deallocate() }
         let v = UnsafeMutablePointer<Float>.allocate(capacity: winogradComponents * cin * blockTiles)
         let m = UnsafeMutablePointer<Float>.allocate(capacity: winogradComponents * cout * blockTiles)
         defer { v.deallocate(); m.deallocate() }
@@ -93,7 +95,7 @@ extension Kernels {
         while t0 < tiles.count {
             let n = min(blockTiles, tiles.count - t0)
             let ld = roundUp8(n)
-            winogradInputTransform(g, tiles, x, first: t0, count: n, v: v, ld: ld)
+            winogradInputTransform(padded, tiles, first: t0, count: n, v: v, ld: ld)
             for k in 0..<winogradComponents {
                 gemm(m: cout, n: n, k: cin,
                      a: u + k * cout * cin, lda: cin,
@@ -121,6 +123,43 @@ struct WinogradTiling {
     }
 }
 
+/// The input with the convolution's zero padding made explicit and widened to whole tiles, so
+/// every 6x6 input tile lies inside it and the transform reads without bounds checks.
+struct WinogradPaddedInput {
+    let base: UnsafeMutablePointer<Float>
+    let channels: Int
+    /// 4 x tile rows + 2, 4 x tile columns + 2
+    let height: Int
+    let width: Int
+
+    init(_ g: Conv2dGeometry, _ tiles: WinogradTiling, _ x: UnsafePointer<Float>) {
+        channels = g.inChannels
+        height = 4 * tiles.rows + 2
+        width = 4 * tiles.columns + 2
+        let (h, w, p, hp, wp) = (g.height, g.width, g.padding, height, width)
+        let base = UnsafeMutablePointer<Float>.allocate(capacity: channels * hp * wp)
+        self.base = base
+        Kernels.parallelFor(channels) { range in
+            for c in range {
+                let dst = base + c * hp * wp, src = x + c * h * w
+                // Input rows beyond the padded height are never read by any tile (they only
+                // exist when padding is 0 and the output is smaller than the input).
+                let rows = min(h, hp - p), columns = min(w, wp - p)
+                dst.initialize(repeating: 0, count: p * wp)
+                for r in 0..<rows {
+                    let row = dst + (p + r) * wp
+                    row.initialize(repeating: 0, count: p)
+                    (row + p).initialize(from: src + r * w, count: columns)
+                    (row + p + columns).initialize(repeating: 0, count: wp - p - columns)
+                }
+                (dst + (p + rows) * wp).initialize(repeating: 0, count: (hp - p - rows) * wp)
+            }
+        }
+    }
+
+    func deallocate() { base.deallocate() }
+}
+
 /// Eight tiles' worth of one 6x6 (or 4x4) tile, one SIMD lane per tile.
 typealias TileLanes = SIMD8<Float>
 
@@ -132,64 +171,64 @@ extension Kernels {
     //           [0 -2 -1  2  1  0]
     //           [0  2 -1 -2  1  0]
     //           [0  4  0 -5  0  1]
-    // Eight tiles at a time: their 6x6 inputs are gathered into lanes (zero outside the image,
-    // which is the padding), transformed with SIMD8 arithmetic, and stored as whole vectors.
-    static func winogradInputTransform(_ g: Conv2dGeometry, _ tiles: WinogradTiling, _ x: UnsafePointer<Float>,
+    // Eight tiles at a time, one per SIMD lane: each row of their 6x6 inputs is transformed
+    // (d B), then each column of that (B^T ·), and the 36 results stored as whole vectors.
+    // Eight neighbouring tiles of one tile row read 34 consecutive floats per input row,
+    // de-interleaved with shuffles; groups that wrap to the next tile row gather per lane.
+    static func winogradInputTransform(_ x: WinogradPaddedInput, _ tiles: WinogradTiling,
                                        first t0: Int, count n: Int, v: UnsafeMutablePointer<Float>, ld: Int) {
-        let cin = g.inChannels, h = g.height, w = g.width, p = g.padding
-        let componentStride = cin * ld
-        parallelFor(cin) { range in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 36 * 8) { gathered in
-                let d = gathered.baseAddress!
+        let wp = x.width
+        let componentStride = x.channels * ld
+        parallelFor(x.channels) { range in
+            withUnsafeTemporaryAllocation(of: TileLanes.self, capacity: 36) { buffer in
+                let rowsDone = buffer.baseAddress!  // d B, row-major 6 x 6
                 for c in range {
-                    let plane = x + c * h * w
+                    let plane = UnsafePointer(x.base + c * x.height * wp)
                     for j0 in stride(from: 0, to: n, by: 8) {
-                        for lane in 0..<8 {
-                            // Lanes past the block repeat its last tile; their results are never read.
-                            let t = t0 + min(j0 + lane, n - 1)
-                            let iy0 = (t / tiles.columns) * 4 - p, ix0 = (t % tiles.columns) * 4 - p
-                            if iy0 >= 0 && iy0 + 6 <= h && ix0 >= 0 && ix0 + 6 <= w {
-                                var src = plane + iy0 * w + ix0
-                                for r in 0..<6 {
-                                    for col in 0..<6 { d[(r * 6 + col) * 8 + lane] = src[col] }
-                                    src += w
-                                }
+                        let first = t0 + j0
+                        let ty = first / tiles.columns, tx = first % tiles.columns
+                        let sameRow = tx + 8 <= tiles.columns
+                        for r in 0..<6 {
+                            let d0, d1, d2, d3, d4, d5: TileLanes
+                            if sameRow {
+                                let row = plane + (4 * ty + r) * wp + 4 * tx
+                                let a = UnsafeRawPointer(row).loadUnaligned(as: SIMD16<Float>.self)
+                                let b = UnsafeRawPointer(row + 16).loadUnaligned(as: SIMD16<Float>.self)
+                                let (e0, e1) = (row[32], row[33])
+                                d0 = TileLanes(a[0], a[4], a[8], a[12], b[0], b[4], b[8], b[12])
+                                d1 = TileLanes(a[1], a[5], a[9], a[13], b[1], b[5], b[9], b[13])
+                                d2 = TileLanes(a[2], a[6], a[10], a[14], b[2], b[6], b[10], b[14])
+                                d3 = TileLanes(a[3], a[7], a[11], a[15], b[3], b[7], b[11], b[15])
+                                d4 = TileLanes(a[4], a[8], a[12], b[0], b[4], b[8], b[12], e0)
+                                d5 = TileLanes(a[5], a[9], a[13], b[1], b[5], b[9], b[13], e1)
                             } else {
-                                for r in 0..<6 {
-                                    let iy = iy0 + r
-                                    for col in 0..<6 {
-                                        let ix = ix0 + col
-                                        d[(r * 6 + col) * 8 + lane] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? plane[iy * w + ix] : 0
-                                    }
+                                var g0 = TileLanes(), g1 = TileLanes(), g2 = TileLanes()
+                                var g3 = TileLanes(), g4 = TileLanes(), g5 = TileLanes()
+                                for lane in 0..<8 {
+                                    // Lanes past the block repeat its last tile; their results are never read.
+                                    let t = t0 + min(j0 + lane, n - 1)
+                                    let row = plane + (4 * (t / tiles.columns) + r) * wp + 4 * (t % tiles.columns)
+                                    g0[lane] = row[0]; g1[lane] = row[1]; g2[lane] = row[2]
+                                    g3[lane] = row[3]; g4[lane] = row[4]; g5[lane] = row[5]
                                 }
+                                (d0, d1, d2, d3, d4, d5) = (g0, g1, g2, g3, g4, g5)
                             }
+                            let (b0, b1, b2, b3, b4, b5) = transformBT(d0, d1, d2, d3, d4, d5)
+                            let out = rowsDone + r * 6
+                            out[0] = b0; out[1] = b1; out[2] = b2; out[3] = b3; out[4] = b4; out[5] = b5
                         }
-                        let out = v + c * ld + j0
-                        let raw = UnsafeRawPointer(d)
-                        @inline(__always) func load(_ r: Int, _ col: Int) -> TileLanes {
-                            raw.loadUnaligned(fromByteOffset: (r * 6 + col) * 32, as: TileLanes.self)
-                        }
-                        // Rows first (B^T d), one column at a time, then each row's columns (· B).
-                        withUnsafeTemporaryAllocation(of: TileLanes.self, capacity: 36) { tb in
-                            let tm = tb.baseAddress!
-                            for col in 0..<6 {
-                                let (a0, a1, a2, a3, a4, a5) = transformBT(load(0, col), load(1, col), load(2, col),
-                                                                           load(3, col), load(4, col), load(5, col))
-                                tm[col] = a0; tm[6 + col] = a1; tm[12 + col] = a2
-                                tm[18 + col] = a3; tm[24 + col] = a4; tm[30 + col] = a5
-                            }
-                            for r in 0..<6 {
-                                let row = tm + r * 6
-                                let (b0, b1, b2, b3, b4, b5) = transformBT(row[0], row[1], row[2], row[3], row[4], row[5])
-                                let dst = UnsafeMutableRawPointer(out + (r * 6) * componentStride)
-                                let step = componentStride * MemoryLayout<Float>.stride
-                                dst.storeBytes(of: b0, toByteOffset: 0, as: TileLanes.self)
-                                dst.storeBytes(of: b1, toByteOffset: step, as: TileLanes.self)
-                                dst.storeBytes(of: b2, toByteOffset: 2 * step, as: TileLanes.self)
-                                dst.storeBytes(of: b3, toByteOffset: 3 * step, as: TileLanes.self)
-                                dst.storeBytes(of: b4, toByteOffset: 4 * step, as: TileLanes.self)
-                                dst.storeBytes(of: b5, toByteOffset: 5 * step, as: TileLanes.self)
-                            }
+                        let out = UnsafeMutableRawPointer(v + c * ld + j0)
+                        let step = componentStride * MemoryLayout<Float>.stride
+                        for col in 0..<6 {
+                            let (b0, b1, b2, b3, b4, b5) = transformBT(rowsDone[col], rowsDone[6 + col], rowsDone[12 + col],
+                                                                       rowsDone[18 + col], rowsDone[24 + col], rowsDone[30 + col])
+                            // component (row i, column col) = i * 6 + col
+                            out.storeBytes(of: b0, toByteOffset: col * step, as: TileLanes.self)
+                            out.storeBytes(of: b1, toByteOffset: (6 + col) * step, as: TileLanes.self)
+                            out.storeBytes(of: b2, toByteOffset: (12 + col) * step, as: TileLanes.self)
+                            out.storeBytes(of: b3, toByteOffset: (18 + col) * step, as: TileLanes.self)
+                            out.storeBytes(of: b4, toByteOffset: (24 + col) * step, as: TileLanes.self)
+                            out.storeBytes(of: b5, toByteOffset: (30 + col) * step, as: TileLanes.self)
                         }
                     }
                 }
@@ -255,6 +294,27 @@ extension Kernels {
                             let (c0, c1, c2, c3) = transformAT(row[0], row[1], row[2], row[3], row[4], row[5])
                             result[r * 4] = c0 + b; result[r * 4 + 1] = c1 + b
                             result[r * 4 + 2] = c2 + b; result[r * 4 + 3] = c3 + b
+                        }
+                        let first = t0 + j0
+                        let oy0 = (first / tiles.columns) * 4, ox0 = (first % tiles.columns) * 4
+                        if j0 + 8 <= n && ox0 + 32 <= wo && oy0 + 4 <= ho {
+                            // Eight whole tiles side by side: each output row is 32 consecutive
+                            // floats, lane l's four values at 4l ..< 4l + 4 (interleaved by shuffles).
+                            for r in 0..<4 {
+                                let (c0, c1, c2, c3) = (result[r * 4], result[r * 4 + 1], result[r * 4 + 2], result[r * 4 + 3])
+                                var lo = SIMD16<Float>(c0[0], c1[0], c2[0], c3[0], c0[1], c1[1], c2[1], c3[1],
+                                                       c0[2], c1[2], c2[2], c3[2], c0[3], c1[3], c2[3], c3[3])
+                                var hi = SIMD16<Float>(c0[4], c1[4], c2[4], c3[4], c0[5], c1[5], c2[5], c3[5],
+                                                       c0[6], c1[6], c2[6], c3[6], c0[7], c1[7], c2[7], c3[7])
+                                let dst = UnsafeMutableRawPointer(plane + (oy0 + r) * wo + ox0)
+                                if accumulate {
+                                    lo += dst.loadUnaligned(as: SIMD16<Float>.self)
+                                    hi += dst.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+                                }
+                                dst.storeBytes(of: lo, as: SIMD16<Float>.self)
+                                dst.storeBytes(of: hi, toByteOffset: 64, as: SIMD16<Float>.self)
+                            }
+                            continue
                         }
                         for lane in 0..<min(8, n - j0) {
                             let t = t0 + j0 + lane
