@@ -82,28 +82,36 @@ extension Kernels {
         precondition(winogradApplies(to: g), "Winograd F(4x4, 3x3) cannot compute \(g)")
         let cin = g.inChannels, cout = g.outChannels
         let tiles = WinogradTiling(g)
-        // Tiles per block: a multiple of 8 (one SIMD8 of tiles), as many as the budget allows.
-        let perTile = winogradComponents * (cin + cout)
-        let blockTiles = min(roundUp8(tiles.count), max(8, winogradBlockFloats / perTile / 8 * 8))
         let padded = WinogradPaddedInput(g, tiles, x)
         defer { padded.deallocate() }
-        let v = UnsafeMutablePointer<Float>.allocate(capacity: winogradComponents * cin * blockTiles)
-        let m = UnsafeMutablePointer<Float>.allocate(capacity: winogradComponents * cout * blockTiles)
-        defer { v.deallocate(); m.deallocate() }
-
-        var t0 = 0
-        while t0 < tiles.count {
-            let n = min(blockTiles, tiles.count - t0)
-            let ld = roundUp8(n)
-            winogradInputTransform(padded, tiles, first: t0, count: n, v: v, ld: ld)
-            for k in 0..<winogradComponents {
-                gemm(m: cout, n: n, k: cin,
-                     a: u + k * cout * cin, lda: cin,
-                     b: v + k * cin * ld, ldb: ld,
-                     c: m + k * cout * ld, ldc: ld)
+        // Each thread takes whole blocks of tiles through all three steps with single-threaded
+        // GEMMs: no barrier between the steps, and no BLAS threads spinning while the
+        // transforms run. Blocks are a multiple of 8 tiles (one SIMD8 of tiles), as big as the
+        // scratch budget allows, and small enough that every thread gets one.
+        let workers = threadCount
+        let perTile = winogradComponents * (cin + cout)
+        let budgetTiles = max(8, winogradBlockFloats / workers / perTile / 8 * 8)
+        let blockTiles = min(budgetTiles, roundUp8((tiles.count + workers - 1) / workers))
+        let blocks = (tiles.count + blockTiles - 1) / blockTiles
+        withSingleThreadedBLAS {
+            parallelFor(blocks) { range in
+                let v = UnsafeMutablePointer<Float>.allocate(capacity: winogradComponents * cin * blockTiles)
+                let m = UnsafeMutablePointer<Float>.allocate(capacity: winogradComponents * cout * blockTiles)
+                defer { v.deallocate(); m.deallocate() }
+                for block in range {
+                    let t0 = block * blockTiles
+                    let n = min(blockTiles, tiles.count - t0)
+                    let ld = roundUp8(n)
+                    winogradInputTransform(padded, tiles, first: t0, count: n, v: v, ld: ld)
+                    for k in 0..<winogradComponents {
+                        gemm(m: cout, n: n, k: cin,
+                             a: u + k * cout * cin, lda: cin,
+                             b: v + k * cin * ld, ldb: ld,
+                             c: m + k * cout * ld, ldc: ld)
+                    }
+                    winogradOutputTransform(g, tiles, m, ld: ld, first: t0, count: n, bias: bias, y: y, accumulate: accumulate)
+                }
             }
-            winogradOutputTransform(g, tiles, m, ld: ld, first: t0, count: n, bias: bias, y: y, accumulate: accumulate)
-            t0 += n
         }
     }
 
@@ -179,7 +187,8 @@ extension Kernels {
                                        first t0: Int, count n: Int, v: UnsafeMutablePointer<Float>, ld: Int) {
         let wp = x.width
         let componentStride = x.channels * ld
-        parallelFor(x.channels) { range in
+        let range = 0..<x.channels
+        do {
             withUnsafeTemporaryAllocation(of: TileLanes.self, capacity: 36) { buffer in
                 let rowsDone = buffer.baseAddress!  // d B, row-major 6 x 6
                 for c in range {
@@ -271,7 +280,8 @@ extension Kernels {
                                         y: UnsafeMutablePointer<Float>, accumulate: Bool) {
         let cout = g.outChannels, ho = g.outHeight, wo = g.outWidth
         let componentStride = cout * ld
-        parallelFor(cout) { range in
+        let range = 0..<cout
+        do {
             withUnsafeTemporaryAllocation(of: TileLanes.self, capacity: 24 + 16) { buffer in
                 let tm = buffer.baseAddress!       // A^T M: 4 x 6
                 let result = tm + 24               // A^T M A: 4 x 4
