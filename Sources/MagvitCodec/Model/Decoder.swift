@@ -7,11 +7,10 @@ struct Decoder {
         func callAsFunction(_ x: Tensor) -> Tensor {
             let y = conv1(x)
             let (c, h, w) = (y.shape[0] / 4, y.shape[1], y.shape[2])
-            var out = Tensor(zeros: [c, 2 * h, 2 * w])
-            out.data.withUnsafeMutableBufferPointer { p in
+            return Tensor(shape: [c, 2 * h, 2 * w], data: [Float](unsafeUninitializedCapacity: y.count) { p, initialized in
                 Kernels.depthToSpace2(input: y.data, output: p.baseAddress!, channels: c, height: h, width: w)
-            }
-            return out
+                initialized = y.count
+            })
         }
     }
 

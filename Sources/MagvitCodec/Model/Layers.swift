@@ -33,27 +33,41 @@ struct Conv2d {
         bias = hasBias ? scope("bias", shape: [outChannels]).data : nil
     }
 
-    /// x: (in, H, W) -> (out, Ho, Wo)
-    func callAsFunction(_ x: Tensor) -> Tensor {
+    /// x: (in, H, W) -> (out, Ho, Wo), plus `residual` (out, Ho, Wo) when given; Winograd
+    /// layers add it while writing their output instead of in a pass of their own.
+    func callAsFunction(_ x: Tensor, adding residual: Tensor? = nil) -> Tensor {
         let g = Conv2dGeometry(inChannels: inChannels, outChannels: outChannels, height: x.shape[1], width: x.shape[2],
                                kernel: kernel, stride: stride, padding: padding)
         precondition(x.shape[0] == inChannels, "\(g) given \(x.shape)")
-        var y = Tensor(zeros: [outChannels, g.outHeight, g.outWidth])
-        x.data.withUnsafeBufferPointer { xp in
-            y.data.withUnsafeMutableBufferPointer { yp in
+        let shape = [outChannels, g.outHeight, g.outWidth]
+        if let residual { precondition(residual.shape == shape, "adding \(residual.shape) to \(g)") }
+        let accumulate = winograd && residual != nil
+        func run(_ y: UnsafeMutablePointer<Float>) {
+            x.data.withUnsafeBufferPointer { xp in
                 weight.withUnsafeBufferPointer { w in
                     (bias ?? []).withUnsafeBufferPointer { b in
                         let bp = bias == nil ? nil : b.baseAddress
                         if winograd {
                             Kernels.conv2dWinograd(g, input: xp.baseAddress!, transformedWeight: w.baseAddress!,
-                                                   bias: bp, output: yp.baseAddress!)
+                                                   bias: bp, output: y, accumulate: accumulate)
                         } else {
-                            Kernels.conv2d(g, input: xp.baseAddress!, weight: w.baseAddress!, bias: bp, output: yp.baseAddress!)
+                            Kernels.conv2d(g, input: xp.baseAddress!, weight: w.baseAddress!, bias: bp, output: y)
                         }
                     }
                 }
             }
         }
+        if accumulate, var y = residual {
+            y.data.withUnsafeMutableBufferPointer { run($0.baseAddress!) }
+            return y
+        }
+        // Every algorithm writes every output element, so the buffer starts uninitialised.
+        let count = shape.reduce(1, *)
+        var y = Tensor(shape: shape, data: [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            run(buffer.baseAddress!)
+            initialized = count
+        })
+        if let residual { y.add(residual) }
         return y
     }
 }

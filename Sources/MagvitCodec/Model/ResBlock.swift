@@ -21,8 +21,6 @@ struct ResBlock {
     func callAsFunction(_ x: Tensor) -> Tensor {
         var h = conv1(norm1(x, swish: true))
         norm2.apply(to: &h, swish: true)
-        h = conv2(h)
-        h.add(ninShortcut?(x) ?? x)
-        return h
+        return conv2(h, adding: ninShortcut?(x) ?? x)
     }
 }
