@@ -7,12 +7,27 @@ final class CodecLoadingTests: XCTestCase {
         let ema = try Codec(store: store, weights: .ema, parts: [.decoder])
         let decoder = try XCTUnwrap(ema.decoder)
         let convOut = try store.floatTensor("model_ema.decoderconv_outweight")
-        XCTAssertEqual(decoder.convOut.weight, Kernels.ohwiFromOIHW(convOut.data, outChannels: 3, inChannels: 32, kernel: 3))
+        XCTAssertEqual(decoder.convOut.weight, prepared(convOut.data, for: decoder.convOut))
         XCTAssertEqual(decoder.normOut.gamma, try store.floatTensor("model_ema.decodernorm_outweight").data)
-        XCTAssertEqual(decoder.up[3].blocks[0].conv1.weight,
-                       Kernels.ohwiFromOIHW(try store.floatTensor("model_ema.decoderup3block0conv1weight").data,
-                                            outChannels: 64, inChannels: 128, kernel: 3))
+        let conv1 = decoder.up[3].blocks[0].conv1
+        XCTAssertEqual(conv1.weight, prepared(try store.floatTensor("model_ema.decoderup3block0conv1weight").data, for: conv1))
         XCTAssertNotEqual(decoder.normOut.gamma, try store.floatTensor("decoder.norm_out.weight").data)
+    }
+
+    /// A PyTorch (out, in, k, k) weight in the form `layer` keeps it: OHWI, or its Winograd transform.
+    func prepared(_ oihw: [Float], for layer: Conv2d) -> [Float] {
+        let ohwi = Kernels.ohwiFromOIHW(oihw, outChannels: layer.outChannels, inChannels: layer.inChannels, kernel: layer.kernel)
+        return layer.winograd ? Kernels.winogradWeights(ohwi: ohwi, outChannels: layer.outChannels, inChannels: layer.inChannels) : ohwi
+    }
+
+    func testConvolutionsOnBigImagesKeepWinogradWeightsAndSmallOnesPlainWeights() throws {
+        let decoder = try XCTUnwrap(CodecFixture.plainCodec.get().decoder)
+        // The fixture decodes 16x16 codes to 256x256: the first level runs at 16x16, the last at 256x256.
+        XCTAssertFalse(decoder.convIn.winograd)
+        XCTAssertFalse(decoder.midBlocks[0].conv1.winograd)
+        XCTAssertTrue(decoder.up[0].blocks[0].conv2.winograd)
+        XCTAssertTrue(decoder.convOut.winograd)
+        XCTAssertEqual(decoder.convOut.weight.count, Kernels.winogradComponents * 3 * decoder.convOut.inChannels)
     }
 
     func testEMADecodeDiffersClearlyFromPlainDecode() throws {

@@ -51,3 +51,29 @@ final class KernelNormTests: XCTestCase {
         }
     }
 }
+
+final class KernelNormVectorTests: XCTestCase {
+    func testVectorExpIsWithinFewUlpOfExpAcrossItsRange() {
+        var worst: Float = 0
+        for i in 0..<20_000 {
+            let x = -87 + 175 * Float(i) / 20_000
+            let got = Kernels.exp8(SIMD8(repeating: x))[3]
+            let want = Float(Foundation.exp(Double(x)))
+            worst = max(worst, abs(got - want) / want)
+        }
+        print("exp8: max relative error \(worst)")
+        XCTAssertLessThan(worst, 4e-7)
+    }
+
+    func testStatisticsOfValuesWithALargeCommonOffsetKeepTheirPrecision() {
+        // 1000 + noise of variance 1/3: float sums of raw values would lose ~3 digits here.
+        let count = 5000
+        let x = randomFloats(count, seed: 4).map { 1000 + $0 }
+        let (mean, variance) = Kernels.meanAndVariance(x, count: count)
+        let exactMean = x.reduce(0.0) { $0 + Double($1) } / Double(count)
+        let exactVariance = x.reduce(0.0) { $0 + (Double($1) - exactMean) * (Double($1) - exactMean) } / Double(count)
+        print("offset data: mean error \(mean - exactMean), variance error \(variance - exactVariance)")
+        XCTAssertEqual(mean, exactMean, accuracy: 1e-7)
+        XCTAssertEqual(variance, exactVariance, accuracy: 1e-6 * exactVariance)
+    }
+}

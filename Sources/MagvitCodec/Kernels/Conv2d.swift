@@ -40,6 +40,10 @@ public enum Conv2dAlgorithm: Sendable, CaseIterable {
     case shiftedGemm
     /// Anything: im2col of a band of output rows at a time, then one GEMM per band.
     case im2col
+    /// 3x3, stride 1: Winograd F(4x4, 3x3), 4x fewer multiplications (see Winograd.swift).
+    /// Through `conv2d` the weights are transformed on every call; models transform them
+    /// once with `winogradWeights` and call `conv2dWinograd`.
+    case winograd
 
     public static func preferred(for g: Conv2dGeometry) -> Conv2dAlgorithm {
         if g.kernel == 1 && g.stride == 1 && g.padding == 0 { return .pointwise }
@@ -52,8 +56,21 @@ public enum Conv2dAlgorithm: Sendable, CaseIterable {
         case .pointwise: return g.kernel == 1 && g.stride == 1 && g.padding == 0
         case .shiftedGemm: return g.stride == 1
         case .im2col: return true
+        case .winograd: return Kernels.winogradApplies(to: g)
         }
     }
+
+    /// Whether a model should prepare Winograd weights for a layer that will run on `g`: it
+    /// applies, and the image is big enough (at least 32x32 outputs) for the 36 per-component
+    /// GEMMs to be wide. Small images (the codec's 16x16 levels) keep the shifted GEMMs, which
+    /// also spares their large (512+ channel) weights the transform's 4x memory.
+    public static func prefersWinograd(for g: Conv2dGeometry) -> Bool {
+        modelsUseWinograd && Kernels.winogradApplies(to: g) && g.outHeight * g.outWidth >= 32 * 32
+    }
+
+    /// Off: models loaded afterwards prepare plain weights everywhere (for A/B timings in
+    /// `tokentool bench`). Set before loading, not while a model loads.
+    public nonisolated(unsafe) static var modelsUseWinograd = true
 }
 
 extension Kernels {
@@ -81,6 +98,9 @@ extension Kernels {
         case .pointwise: conv2dPointwise(g, x, w, bias, y)
         case .shiftedGemm: conv2dShifted(g, x, w, bias, y)
         case .im2col: conv2dIm2col(g, x, w, bias, y)
+        case .winograd:
+            let u = winogradWeights(ohwi: w, outChannels: g.outChannels, inChannels: g.inChannels)
+            conv2dWinograd(g, input: x, transformedWeight: u, bias: bias, output: y)
         }
     }
 

@@ -13,6 +13,16 @@ extension Kernels {
         openblas_set_num_threads(Int32(threadCount))
     }
 
+    /// Runs `body` with BLAS limited to the calling thread, for kernels that run several
+    /// GEMMs side by side on their own threads. BLAS's thread count is process-wide, so this
+    /// must not overlap BLAS work on other threads (the codec runs one layer at a time).
+    static func withSingleThreadedBLAS(_ body: () -> Void) {
+        guard threadCount > 1 else { return body() }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(threadCount)) }
+        body()
+    }
+
     /// Runs `body(i)` for every i in 0..<count, spread over the cores in contiguous chunks.
     /// Small jobs run inline: waking threads costs more than it saves.
     @inlinable

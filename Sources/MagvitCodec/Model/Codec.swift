@@ -34,18 +34,31 @@ public final class Codec {
         try self.init(store: Checkpoint.open(path: path), weights: weights, parts: parts)
     }
 
-    public init(store: TensorStore, weights: WeightSet = .plain, parts: Set<Part> = [.encoder, .decoder]) throws {
+    public convenience init(store: TensorStore, weights: WeightSet = .plain, parts: Set<Part> = [.encoder, .decoder]) throws {
         let config = try CodecConfig(inferringFrom: store, key: weights.checkpointKey)
-        self.config = config
-        self.weightSet = weights
         let loader = WeightLoader(store: store, keyMapping: weights.checkpointKey)
-        encoder = parts.contains(.encoder) ? Encoder(ParameterScope(loader).child("encoder"), config: config) : nil
-        decoder = parts.contains(.decoder) ? Decoder(ParameterScope(loader).child("decoder"), config: config) : nil
+        self.init(config: config, weightSet: weights, parts: parts, scope: ParameterScope(loader))
         // Every stored weight of a loaded part must have been asked for: a leftover means the
         // file's architecture differs from the inferred one.
         // ("encoder." plain, "model_ema.encoder" for the EMA copy.)
         let prefixes = parts.map { weights.checkpointKey($0.rawValue + ".") }
         try loader.finish(expectingAllUnder: prefixes)
+    }
+
+    init(config: CodecConfig, weightSet: WeightSet, parts: Set<Part>, scope: ParameterScope) {
+        self.config = config
+        self.weightSet = weightSet
+        encoder = parts.contains(.encoder) ? Encoder(scope.child("encoder"), config: config, imageSize: Self.imageSize) : nil
+        decoder = parts.contains(.decoder) ? Decoder(scope.child("decoder"), config: config, imageSize: Self.imageSize) : nil
+    }
+
+    /// Multiply-adds x 2 of the convolutions (everything else is noise) to encode or decode
+    /// one frame, counted from the layer shapes.
+    public func flopsPerFrame(_ part: Part) -> Double {
+        switch part {
+        case .encoder: return Encoder.convolutionFLOPs(config: config, imageSize: Self.imageSize)
+        case .decoder: return Decoder.convolutionFLOPs(config: config, imageSize: Self.imageSize)
+        }
     }
 
     /// Tokens per frame on each axis (16).

@@ -12,27 +12,30 @@ struct Encoder {
     let normOut: GroupNorm
     let convOut: Conv2d
 
-    /// `scope` is the encoder's ("encoder.").
-    init(_ scope: ParameterScope, config c: CodecConfig) {
+    /// `scope` is the encoder's ("encoder."); `imageSize` the input's (picks conv algorithms).
+    init(_ scope: ParameterScope, config c: CodecConfig, imageSize: Int) {
+        var size = imageSize
         convIn = Conv2d(scope.child("conv_in"), inChannels: c.imageChannels, outChannels: c.baseChannels,
-                        kernel: 3, padding: 1, bias: false)
+                        kernel: 3, padding: 1, bias: false, inputSize: size)
         var channels = c.baseChannels
         var levels: [Level] = []
         for (i, multiplier) in c.channelMultipliers.enumerated() {
             let scope = scope.child("down").child(i)
             var blocks: [ResBlock] = []
             for j in 0..<c.blocksPerLevel {
-                blocks.append(ResBlock(scope.child("block").child(j), inChannels: channels, outChannels: c.baseChannels * multiplier))
+                blocks.append(ResBlock(scope.child("block").child(j), inChannels: channels, outChannels: c.baseChannels * multiplier,
+                                       size: size))
                 channels = c.baseChannels * multiplier
             }
             let isLast = i == c.channelMultipliers.count - 1
             let downsample = isLast ? nil
                 : Conv2d(scope.child("downsample"), inChannels: channels, outChannels: channels, kernel: 3, stride: 2, padding: 1, bias: true)
+            if !isLast { size /= 2 }
             levels.append(Level(blocks: blocks, downsample: downsample))
         }
         down = levels
         midBlocks = (0..<c.blocksPerLevel).map {
-            ResBlock(scope.child("mid_block").child($0), inChannels: channels, outChannels: channels)
+            ResBlock(scope.child("mid_block").child($0), inChannels: channels, outChannels: channels, size: size)
         }
         normOut = GroupNorm(scope.child("norm_out"), channels: channels)
         convOut = Conv2d(scope.child("conv_out"), inChannels: channels, outChannels: c.zChannels, kernel: 1, bias: true)
@@ -47,5 +50,30 @@ struct Encoder {
         }
         for block in midBlocks { x = block(x) }
         return convOut(normOut(x, swish: true))
+    }
+}
+
+extension Encoder {
+    /// 2 x multiply-adds of every convolution in one encode, following `callAsFunction`.
+    static func convolutionFLOPs(config c: CodecConfig, imageSize: Int) -> Double {
+        func conv(_ cin: Int, _ cout: Int, _ k: Int, _ outSize: Int) -> Double { 2 * Double(cin * cout * k * k * outSize * outSize) }
+        func block(_ cin: Int, _ cout: Int, _ size: Int) -> Double {
+            conv(cin, cout, 3, size) + conv(cout, cout, 3, size) + (cin == cout ? 0 : conv(cin, cout, 1, size))
+        }
+        var size = imageSize
+        var channels = c.baseChannels
+        var total = conv(c.imageChannels, channels, 3, size)
+        for (i, multiplier) in c.channelMultipliers.enumerated() {
+            for _ in 0..<c.blocksPerLevel {
+                total += block(channels, c.baseChannels * multiplier, size)
+                channels = c.baseChannels * multiplier
+            }
+            if i != c.channelMultipliers.count - 1 {
+                size /= 2
+                total += conv(channels, channels, 3, size)
+            }
+        }
+        total += Double(c.blocksPerLevel) * block(channels, channels, size)
+        return total + conv(channels, c.zChannels, 1, size)
     }
 }

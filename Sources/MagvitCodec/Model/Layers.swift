@@ -1,43 +1,73 @@
 /// A 2-D convolution layer. PyTorch stores its weight as (out, in, k, k); it is repacked once,
-/// here, into the kernels' (out, k, k, in) layout.
+/// here, into what the layer's algorithm reads: the kernels' (out, k, k, in) layout, or for
+/// stride-1 3x3 layers on big images the Winograd transform of it (36 x (out, in)).
 struct Conv2d {
     let inChannels: Int
     let outChannels: Int
     let kernel: Int
     let stride: Int
     let padding: Int
-    /// (out, k, k, in)
+    /// Whether `weight` holds Winograd F(4x4, 3x3) matrices rather than (out, k, k, in).
+    let winograd: Bool
     let weight: [Float]
     /// (out), when the layer has one.
     let bias: [Float]?
 
+    /// `inputSize`: the square image size the layer will see, when known at load; it picks
+    /// the algorithm whose weights are prepared (any size still runs correctly).
     init(_ scope: ParameterScope, inChannels: Int, outChannels: Int, kernel: Int,
-         stride: Int = 1, padding: Int = 0, bias hasBias: Bool) {
+         stride: Int = 1, padding: Int = 0, bias hasBias: Bool, inputSize: Int? = nil) {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernel = kernel
         self.stride = stride
         self.padding = padding
         let torchWeight = scope("weight", shape: [outChannels, inChannels, kernel, kernel])
-        weight = Kernels.ohwiFromOIHW(torchWeight.data, outChannels: outChannels, inChannels: inChannels, kernel: kernel)
+        let ohwi = Kernels.ohwiFromOIHW(torchWeight.data, outChannels: outChannels, inChannels: inChannels, kernel: kernel)
+        winograd = inputSize.map {
+            Conv2dAlgorithm.prefersWinograd(for: Conv2dGeometry(
+                inChannels: inChannels, outChannels: outChannels, height: $0, width: $0,
+                kernel: kernel, stride: stride, padding: padding))
+        } ?? false
+        weight = winograd ? Kernels.winogradWeights(ohwi: ohwi, outChannels: outChannels, inChannels: inChannels) : ohwi
         bias = hasBias ? scope("bias", shape: [outChannels]).data : nil
     }
 
-    /// x: (in, H, W) -> (out, Ho, Wo)
-    func callAsFunction(_ x: Tensor) -> Tensor {
+    /// x: (in, H, W) -> (out, Ho, Wo), plus `residual` (out, Ho, Wo) when given; Winograd
+    /// layers add it while writing their output instead of in a pass of their own.
+    func callAsFunction(_ x: Tensor, adding residual: Tensor? = nil) -> Tensor {
         let g = Conv2dGeometry(inChannels: inChannels, outChannels: outChannels, height: x.shape[1], width: x.shape[2],
                                kernel: kernel, stride: stride, padding: padding)
         precondition(x.shape[0] == inChannels, "\(g) given \(x.shape)")
-        var y = Tensor(zeros: [outChannels, g.outHeight, g.outWidth])
-        x.data.withUnsafeBufferPointer { xp in
-            y.data.withUnsafeMutableBufferPointer { yp in
-                if let bias {
-                    Kernels.conv2d(g, input: xp.baseAddress!, weight: weight, bias: bias, output: yp.baseAddress!)
-                } else {
-                    Kernels.conv2d(g, input: xp.baseAddress!, weight: weight, bias: nil, output: yp.baseAddress!)
+        let shape = [outChannels, g.outHeight, g.outWidth]
+        if let residual { precondition(residual.shape == shape, "adding \(residual.shape) to \(g)") }
+        let accumulate = winograd && residual != nil
+        func run(_ y: UnsafeMutablePointer<Float>) {
+            x.data.withUnsafeBufferPointer { xp in
+                weight.withUnsafeBufferPointer { w in
+                    (bias ?? []).withUnsafeBufferPointer { b in
+                        let bp = bias == nil ? nil : b.baseAddress
+                        if winograd {
+                            Kernels.conv2dWinograd(g, input: xp.baseAddress!, transformedWeight: w.baseAddress!,
+                                                   bias: bp, output: y, accumulate: accumulate)
+                        } else {
+                            Kernels.conv2d(g, input: xp.baseAddress!, weight: w.baseAddress!, bias: bp, output: y)
+                        }
+                    }
                 }
             }
         }
+        if accumulate, var y = residual {
+            y.data.withUnsafeMutableBufferPointer { run($0.baseAddress!) }
+            return y
+        }
+        // Every algorithm writes every output element, so the buffer starts uninitialised.
+        let count = shape.reduce(1, *)
+        var y = Tensor(shape: shape, data: [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            run(buffer.baseAddress!)
+            initialized = count
+        })
+        if let residual { y.add(residual) }
         return y
     }
 }

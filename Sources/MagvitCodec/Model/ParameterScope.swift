@@ -1,24 +1,30 @@
-/// Where model layers get their weights: the strict `WeightLoader`, seen through a key
-/// prefix, so a layer names its tensors by the last part of their checkpoint key
-/// ("conv1.weight") and the containers above it add the rest ("decoder.up.3.block.0.").
+/// Where model layers get their weights: the strict `WeightLoader` (or seeded random weights
+/// for benchmarks), seen through a key prefix, so a layer names its tensors by the last part
+/// of their checkpoint key ("conv1.weight") and the containers above it add the rest
+/// ("decoder.up.3.block.0.").
 struct ParameterScope {
-    let loader: WeightLoader
+    /// The tensor stored under a full key, which must have the given shape.
+    let source: (String, [Int]) -> Tensor
     let prefix: String
 
-    init(_ loader: WeightLoader, prefix: String = "") {
-        self.loader = loader
+    init(prefix: String = "", source: @escaping (String, [Int]) -> Tensor) {
+        self.source = source
         self.prefix = prefix
     }
 
-    /// The tensor under prefix + name, which must have `shape`; problems are collected by the
-    /// loader and reported together by its `finish`.
+    /// Problems are collected by the loader and reported together by its `finish`.
+    init(_ loader: WeightLoader, prefix: String = "") {
+        self.init(prefix: prefix) { loader.tensor($0, shape: $1) }
+    }
+
+    /// The tensor under prefix + name, which must have `shape`.
     func callAsFunction(_ name: String, shape: [Int]) -> Tensor {
-        loader.tensor(prefix + name, shape: shape)
+        source(prefix + name, shape)
     }
 
     /// The scope of a sub-module: `scope.child("up").child(3)` reads "…up.3.*".
     func child(_ name: String) -> ParameterScope {
-        ParameterScope(loader, prefix: prefix + name + ".")
+        ParameterScope(prefix: prefix + name + ".", source: source)
     }
 
     func child(_ index: Int) -> ParameterScope {

@@ -7,11 +7,12 @@ struct ResBlock {
     let conv2: Conv2d
     let ninShortcut: Conv2d?
 
-    init(_ scope: ParameterScope, inChannels: Int, outChannels: Int) {
+    /// `size`: the square image size the block runs on (picks the conv algorithms at load).
+    init(_ scope: ParameterScope, inChannels: Int, outChannels: Int, size: Int) {
         norm1 = GroupNorm(scope.child("norm1"), channels: inChannels)
-        conv1 = Conv2d(scope.child("conv1"), inChannels: inChannels, outChannels: outChannels, kernel: 3, padding: 1, bias: false)
+        conv1 = Conv2d(scope.child("conv1"), inChannels: inChannels, outChannels: outChannels, kernel: 3, padding: 1, bias: false, inputSize: size)
         norm2 = GroupNorm(scope.child("norm2"), channels: outChannels)
-        conv2 = Conv2d(scope.child("conv2"), inChannels: outChannels, outChannels: outChannels, kernel: 3, padding: 1, bias: false)
+        conv2 = Conv2d(scope.child("conv2"), inChannels: outChannels, outChannels: outChannels, kernel: 3, padding: 1, bias: false, inputSize: size)
         ninShortcut = inChannels == outChannels ? nil
             : Conv2d(scope.child("nin_shortcut"), inChannels: inChannels, outChannels: outChannels, kernel: 1, bias: false)
     }
@@ -20,8 +21,6 @@ struct ResBlock {
     func callAsFunction(_ x: Tensor) -> Tensor {
         var h = conv1(norm1(x, swish: true))
         norm2.apply(to: &h, swish: true)
-        h = conv2(h)
-        h.add(ninShortcut?(x) ?? x)
-        return h
+        return conv2(h, adding: ninShortcut?(x) ?? x)
     }
 }

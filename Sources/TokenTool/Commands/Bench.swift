@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import MagvitCodec
+import Predictor
+
+/// `tokentool bench`: how fast the codec and a GENIE_35M-size predictor run on this machine.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time MAGVIT2 decode/encode and GENIE_35M-size scoring per frame on this machine.",
+        discussion: """
+        Without --ckpt the codec is the 1X size (base 128, multipliers 1,1,2,2,4) with seeded \
+        random weights, which runs exactly the same arithmetic as the real one. Times are warm \
+        medians over --frames runs of one frame each. GENIE is timed teacher-forced on one \
+        16-frame window of random tokens (a single run), divided by the 15 predicted frames.
+        Example: tokentool bench --frames 3 --json bench.json
+        """)
+
+    @Option(help: "A MAGVIT2 checkpoint to time instead of random weights.")
+    var ckpt: String?
+
+    @Option(help: "Timed runs of each measurement (after one warm-up); the median is reported.")
+    var frames = 3
+
+    @Option(help: "Also write the results to this JSON file.")
+    var json: String?
+
+    @Option(help: "Compute threads (default: all cores).")
+    var threads: Int?
+
+    @Flag(help: "Skip the GENIE measurement.")
+    var skipGenie = false
+
+    @Flag(help: "Time the codec without Winograd convolutions (the shifted-GEMM path everywhere), for A/B comparisons.")
+    var noWinograd = false
+
+    func validate() throws {
+        guard frames >= 1 else { throw ValidationError("--frames must be >= 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
+    }
+
+    func run() throws {
+        if let threads { Kernels.setThreadCount(threads) }
+        if noWinograd { Conv2dAlgorithm.modelsUseWinograd = false }
+        let cpu = CPUFeatures.current
+        note("cpu: \(cpu)")
+
+        // Decoder and encoder are loaded one after the other, as `tokentool` uses them, so the
+        // peak RSS after the decoder is what decoding alone costs.
+        note("loading the decoder (\(ckpt ?? "random 1X-size weights"))")
+        var codec = try loadCodec(parts: [.decoder])
+        let tokens = randomTokens(count: 256, bits: codec.config.zChannels, seed: 1)
+        let decodeSeconds = try median("decode") { _ = try codec.decode(tokens: [tokens]) }
+        let decodeRSS = peakRSSMegabytes()
+        let image = try codec.decodeImages(tokens: [tokens])[0]
+        let decodeFLOPs = codec.flopsPerFrame(.decoder)
+
+        note("loading the encoder")
+        codec = try loadCodec(parts: [.encoder])
+        let encodeSeconds = try median("encode") { _ = try codec.encode(images: [image]) }
+        let encodeFLOPs = codec.flopsPerFrame(.encoder)
+
+        var genieSeconds: Double?
+        if !skipGenie {
+            note("building GENIE_35M-size with random weights")
+            let genie = try GenieModel(config: .genie35M, seed: 1)
+            let window = (0..<GenieConfig.genie35M.T).map {
+                randomTokens(count: GenieConfig.genie35M.S, bits: 18, seed: 100 + UInt64($0))
+            }
+            // One timed window: it is long enough (tens of seconds) that warm-up effects vanish.
+            let start = Date()
+            _ = try genie.teacherForced(windows: [window])
+            genieSeconds = Date().timeIntervalSince(start) / Double(window.count - 1)
+            note(String(format: "genie: %.2f s per predicted frame", genieSeconds!))
+        }
+
+        var results: [(String, Any)] = [
+            ("decode_seconds_per_frame", decodeSeconds),
+            ("encode_seconds_per_frame", encodeSeconds),
+            ("decode_gflops_per_second", decodeFLOPs / decodeSeconds / 1e9),
+            ("encode_gflops_per_second", encodeFLOPs / encodeSeconds / 1e9),
+            ("decode_gflop_per_frame", decodeFLOPs / 1e9),
+            ("encode_gflop_per_frame", encodeFLOPs / 1e9),
+            ("peak_rss_mb_after_decode", decodeRSS),
+            ("peak_rss_mb", peakRSSMegabytes()),
+            ("threads", Kernels.threadCount),
+            ("cpu", "\(cpu.modelName) (\(cpu.simdLevel); OpenBLAS \(cpu.blasCore) GEMM kernels)"),
+            ("frames", frames),
+            ("weights", ckpt ?? "random"),
+            ("winograd", !noWinograd),
+        ]
+        if let genieSeconds { results.insert(("genie_seconds_per_frame", genieSeconds), at: 2) }
+
+        for (key, value) in results {
+            if let v = value as? Double { print("\(key): \(String(format: "%.4g", v))") } else { print("\(key): \(value)") }
+        }
+        if let json {
+            let object = Dictionary(uniqueKeysWithValues: results)
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            try AtomicFile.write(data, to: json)
+        }
+    }
+
+    private func loadCodec(parts: Set<Codec.Part>) throws -> Codec {
+        if let ckpt { return try Codec(path: ckpt, parts: parts) }
+        return Codec(config: .magvit2, seed: 1, parts: parts)
+    }
+
+    /// Median of `frames` timed runs after one warm-up run (first touches of every buffer).
+    private func median(_ label: String, _ body: () throws -> Void) throws -> Double {
+        try body()
+        var times: [Double] = []
+        for i in 0..<frames {
+            let start = Date()
+            try body()
+            times.append(Date().timeIntervalSince(start))
+            note(String(format: "%@ %d/%d: %.3f s", label, i + 1, frames, times.last!))
+        }
+        return times.sorted()[times.count / 2]
+    }
+
+    private func randomTokens(count: Int, bits: Int, seed: UInt64) -> [UInt32] {
+        var state = seed
+        return (0..<count).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt32(truncatingIfNeeded: state >> 33) & ((1 << UInt32(bits)) - 1)
+        }
+    }
+
+    private func peakRSSMegabytes() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024  // kilobytes on Linux
+    }
+}

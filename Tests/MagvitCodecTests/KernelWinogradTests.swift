@@ -1,0 +1,97 @@
+import XCTest
+@testable import MagvitCodec
+
+/// Winograd F(4x4, 3x3) against the direct double-precision convolution.
+///
+/// Tolerance: the transforms scale values by up to ~100 (B^T entries up to 5 on both sides
+/// of the 6x6 input; A^T entries up to 8 on both sides of the product) before rounding, so
+/// fp32 Winograd is about 10-100x less exact than an fp32 GEMM (~1e-7 relative per product).
+/// With inputs and weights in [-1, 1] the outputs here are O(sqrt(9 Cin)); 2e-5 of the
+/// largest output bounds every shape below, while a wrong transform entry or a misplaced
+/// tile gives errors of order 1.
+final class KernelWinogradTests: XCTestCase {
+    static let geometries: [Conv2dGeometry] = [
+        // odd sizes: partial tiles on both the right and the bottom edge
+        Conv2dGeometry(inChannels: 5, outChannels: 7, height: 17, width: 13, kernel: 3, padding: 1),
+        // channel counts that are not multiples of 8, several SIMD groups of tiles
+        Conv2dGeometry(inChannels: 19, outChannels: 11, height: 33, width: 29, kernel: 3, padding: 1),
+        // no padding (output smaller than input), a single partial tile
+        Conv2dGeometry(inChannels: 3, outChannels: 4, height: 5, width: 7, kernel: 3, padding: 0),
+        // exact multiples of the tile, wider channels
+        Conv2dGeometry(inChannels: 64, outChannels: 48, height: 32, width: 32, kernel: 3, padding: 1),
+        // padding 2 (output bigger than input)
+        Conv2dGeometry(inChannels: 6, outChannels: 3, height: 9, width: 10, kernel: 3, padding: 2),
+    ]
+
+    /// Max |fast - direct| relative to max |direct|.
+    func relativeError(_ g: Conv2dGeometry, bias withBias: Bool, accumulate: Bool = false, seed: UInt64) -> Float {
+        let x = randomFloats(g.inputCount, seed: seed)
+        let w = randomFloats(g.weightCount, seed: seed + 1)
+        let b = randomFloats(g.outChannels, seed: seed + 2)
+        let residual = randomFloats(g.outputCount, seed: seed + 3)
+        var fast = accumulate ? residual : [Float](repeating: .nan, count: g.outputCount)
+        var slow = [Float](repeating: .nan, count: g.outputCount)
+        let u = Kernels.winogradWeights(ohwi: w, outChannels: g.outChannels, inChannels: g.inChannels)
+        b.withUnsafeBufferPointer { bias in
+            let bp = withBias ? bias.baseAddress : nil
+            Kernels.conv2dWinograd(g, input: x, transformedWeight: u, bias: bp, output: &fast, accumulate: accumulate)
+            Kernels.conv2dReference(g, input: x, weight: w, bias: bp, output: &slow)
+        }
+        if accumulate { for i in slow.indices { slow[i] += residual[i] } }
+        let scale = slow.reduce(0) { max($0, abs($1)) }
+        return maxAbsDifference(fast, slow) / scale
+    }
+
+    func testWinogradMatchesDirectConvolutionOnOddShapes() {
+        for (i, g) in Self.geometries.enumerated() {
+            for withBias in [false, true] {
+                let err = relativeError(g, bias: withBias, seed: UInt64(100 + 10 * i))
+                print("\(g) winograd bias=\(withBias): max error \(err) of the largest output")
+                XCTAssertLessThan(err, 2e-5, "\(g)")
+            }
+        }
+    }
+
+    func testWinogradAccumulateAddsToWhatTheOutputHolds() {
+        let g = Self.geometries[1]
+        let err = relativeError(g, bias: true, accumulate: true, seed: 7)
+        print("\(g) winograd accumulate: max error \(err) of the largest output")
+        XCTAssertLessThan(err, 2e-5)
+    }
+
+    func testWinogradSplitsManyTilesIntoBlocksCorrectly() {
+        // 38x39 tiles x 36 x (64 + 64) channels exceeds one block, so two blocks (the last one
+        // short and not a multiple of 8 tiles) run.
+        let g = Conv2dGeometry(inChannels: 64, outChannels: 64, height: 150, width: 155, kernel: 3, padding: 1)
+        let tiles = WinogradTiling(g).count
+        XCTAssertGreaterThan(tiles * Kernels.winogradComponents * 128, Kernels.winogradBlockFloats)
+        let err = relativeError(g, bias: true, seed: 3)
+        print("\(g) winograd: max error \(err) of the largest output")
+        XCTAssertLessThan(err, 2e-5)
+    }
+
+    func testWeightTransformOfACentredDeltaIsTheOuterProductOfGsMiddleColumn() {
+        // g = delta at the kernel's centre: U = G e1 e1^T G^T = (G[:,1]) (G[:,1])^T.
+        var w = [Float](repeating: 0, count: 9)
+        w[4] = 1
+        let u = Kernels.winogradWeights(ohwi: w, outChannels: 1, inChannels: 1)
+        let column: [Float] = [0, -1.0 / 6, 1.0 / 6, 1.0 / 12, -1.0 / 12, 0]
+        for a in 0..<6 {
+            for b in 0..<6 {
+                XCTAssertEqual(u[a * 6 + b], column[a] * column[b], accuracy: 1e-7, "U[\(a), \(b)]")
+            }
+        }
+    }
+
+    func testModelsPreferWinogradOnlyForBigStrideOneThreeByThree() {
+        func g(_ size: Int, kernel: Int = 3, stride: Int = 1) -> Conv2dGeometry {
+            Conv2dGeometry(inChannels: 8, outChannels: 8, height: size, width: size, kernel: kernel, stride: stride, padding: kernel / 2)
+        }
+        XCTAssertTrue(Conv2dAlgorithm.prefersWinograd(for: g(256)))
+        XCTAssertTrue(Conv2dAlgorithm.prefersWinograd(for: g(32)))
+        XCTAssertFalse(Conv2dAlgorithm.prefersWinograd(for: g(16)))
+        XCTAssertFalse(Conv2dAlgorithm.prefersWinograd(for: g(256, stride: 2)))
+        XCTAssertFalse(Conv2dAlgorithm.prefersWinograd(for: g(256, kernel: 1)))
+        XCTAssertFalse(Conv2dAlgorithm.prefersWinograd(for: g(256, kernel: 5)))
+    }
+}
