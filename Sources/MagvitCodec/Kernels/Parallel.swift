@@ -25,8 +25,7 @@ extension Kernels {
 
     /// Runs `body(i)` for every i in 0..<count, spread over the cores in contiguous chunks.
     /// Small jobs run inline: waking threads costs more than it saves.
-    @inlinable
-    static func parallelFor(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
+    public static func parallelFor(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
         let chunks = min(threadCount, count / max(1, minimumPerThread))
         if chunks <= 1 {
             body(0..<count)

@@ -34,7 +34,7 @@ struct Attention {
         guard let norm else { return }
         let d = d, headDim = headDim, heads = heads, qkvRows = work.qkv
         let weight = norm.weight.readOnly, bias = norm.bias.readOnly, eps = norm.eps
-        Kernels.parallelChunks(rows, minChunk: 64) { range in
+        Kernels.parallelFor(rows, minimumPerThread: 64) { range in
             for r in range {
                 let qk = qkvRows + r * 3 * d
                 Kernels.layerNorm(qk, into: qk, rows: 2 * heads, width: headDim, weight: weight, bias: bias, eps: eps)
@@ -54,7 +54,7 @@ struct Attention {
                 Kernels.gemm(
                     transB: true, m: S, n: S, k: headDim, alpha: scale,
                     a: q, lda: stride, b: q + d, ldb: stride, c: scores, ldc: S)
-                Kernels.parallelChunks(S, minChunk: 32) { range in
+                Kernels.parallelFor(S, minimumPerThread: 32) { range in
                     Kernels.softmaxRows(scores + range.lowerBound * S, rows: range.count, width: S)
                 }
                 // attended_i = sum_j p_ij v_j
@@ -76,7 +76,7 @@ struct Attention {
         let qkvRows = UnsafePointer(work.qkv), attended = work.attended
         plan.keys.withUnsafeBufferPointer { keys in
             plan.keyStart.withUnsafeBufferPointer { keyStart in
-                Kernels.parallelChunks(rows, minChunk: 64) { range in
+                Kernels.parallelFor(rows, minimumPerThread: 64) { range in
                     // A frame sees at most every frame of the plan.
                     let weights = UnsafeMutablePointer<Float>.allocate(capacity: plan.frameCount)
                     let bases = UnsafeMutablePointer<Int>.allocate(capacity: plan.frameCount)

@@ -33,7 +33,7 @@ public final class GenieModel {
         let work = Workspace(rows: plan.frameCount * S, config: config)
         tokenEmbed(plan.tokens, into: work.x)
         let positions = plan.positions, pos = posEmbedTSC.readOnly, x = work.x
-        Kernels.parallelChunks(positions.count) { frames in
+        Kernels.parallelFor(positions.count) { frames in
             for f in frames {
                 let row = x + f * S * d, embed = pos + positions[f] * S * d
                 for i in 0 ..< S * d { row[i] += embed[i] }

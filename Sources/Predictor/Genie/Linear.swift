@@ -44,7 +44,7 @@ struct LayerNorm {
     /// Normalises `rows` contiguous rows of `x` into `y` (which may be `x`), spread over the cores.
     func callAsFunction(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
         let width = width, eps = eps, weight = weight.readOnly, bias = bias.readOnly
-        Kernels.parallelChunks(rows, minChunk: 64) { range in
+        Kernels.parallelFor(rows, minimumPerThread: 64) { range in
             Kernels.layerNorm(
                 x + range.lowerBound * width, into: y + range.lowerBound * width,
                 rows: range.count, width: width, weight: weight, bias: bias, eps: eps)

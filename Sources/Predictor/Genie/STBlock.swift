@@ -14,7 +14,7 @@ struct MLP {
     func callAsFunction(_ input: UnsafePointer<Float>, rows: Int, addingTo x: UnsafeMutablePointer<Float>, work: Workspace) {
         fc1(input, rows: rows, into: work.hidden)
         let hidden = work.hidden, width = fc1.outFeatures
-        Kernels.parallelChunks(rows, minChunk: 16) { range in
+        Kernels.parallelFor(rows, minimumPerThread: 16) { range in
             Kernels.gelu(hidden + range.lowerBound * width, count: range.count * width)
         }
         fc2(work.hidden, rows: rows, into: x, accumulating: true)

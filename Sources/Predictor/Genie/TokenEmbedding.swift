@@ -24,7 +24,7 @@ struct TokenEmbedding {
         let classes = UInt32(FactoredLogits.classes), d = d, maskID = maskID
         let e0 = factoredEmbeds[0].readOnly, e1 = factoredEmbeds[1].readOnly, mask = maskTokenEmbed.readOnly
         tokens.withUnsafeBufferPointer { tokens in
-            Kernels.parallelChunks(tokens.count, minChunk: 256) { range in
+            Kernels.parallelFor(tokens.count, minimumPerThread: 256) { range in
                 for r in range {
                     let row = x + r * d, token = tokens[r]
                     if token == maskID {

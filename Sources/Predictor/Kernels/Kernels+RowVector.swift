@@ -1,0 +1,14 @@
+import Foundation
+import MagvitCodec
+
+extension Kernels {
+    /// `y[r, :] += v` for each of `rows` contiguous rows of `width` floats.
+    static func addRowVector(_ v: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        parallelFor(rows, minimumPerThread: 256) { range in
+            for r in range {
+                let row = y + r * width
+                for i in 0 ..< width { row[i] += v[i] }
+            }
+        }
+    }
+}
