@@ -19,7 +19,7 @@ struct Inspect: ParsableCommand {
     @Flag(name: .customLong("ema"), help: "Report the model_ema.* weight set as the one used.")
     var useEMA = false
 
-    @Option(help: "Window length used to count valid windows of a dataset.")
+    @Option(help: "Window length used to count valid windows of a dataset (frames; clips for a v2.0 dataset).")
     var window = 16
 
     @Option(help: "Frame stride used to count valid windows of a dataset.")

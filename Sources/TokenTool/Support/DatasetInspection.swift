@@ -12,7 +12,7 @@ enum DatasetInspection {
         if fileManager.fileExists(atPath: url.appendingPathComponent("config.json").path) {
             return try genieReport(url)
         }
-        return try v2Report(ShardedTokenDatasetV2(directory: url))
+        return try v2Report(ShardedTokenDatasetV2(directory: url), window: window)
     }
 
     static func v1Report(_ data: TokenDataset, window: Int, stride: Int) throws -> Report {
@@ -57,12 +57,26 @@ enum DatasetInspection {
         return report
     }
 
-    static func v2Report(_ data: ShardedTokenDatasetV2) throws -> Report {
+    static func v2Report(_ data: ShardedTokenDatasetV2, window: Int) throws -> Report {
         var report = Report()
         let summary = data.summary()
         report.add("dataset", data.directory.path, key: "path")
         report.add("format", "1X v2.0 (Cosmos tokens, \(data.layout.rawValue) layout)", key: "format", json: "1x-v2.0")
-        report.add("summary", "\(summary)")
+        report.add("shards", summary.shardCount, key: "shards")
+        report.add("frames", summary.frameCount, key: "frames")
+        report.add("clips", "\(summary.clipCount) (17 frames -> 3x32x32 Cosmos tokens each)", key: "clips", json: summary.clipCount)
+        report.add("segments", summary.segmentCount, key: "segments")
+        if let hz = data.hz { report.add("hz", hz, key: "hz") }
+        if let lo = summary.tokenMinimum, let hi = summary.tokenMaximum {
+            report.add("token range", "\(lo) ... \(hi)", key: "token_range", json: [lo, hi])
+        }
+        report.add("tokens outside codebook", summary.tokensOutOfRange, key: "tokens_out_of_range")
+        if let lo = summary.stateMinimum, let hi = summary.stateMaximum {
+            report.add("state range", "\(lo) ... \(hi)", key: "state_range", json: [lo, hi])
+        }
+        let clipWindows = ClipWindows.starts(in: data, length: window)
+        report.add("windows", "\(clipWindows.count) of \(window) consecutive clips within one segment",
+                   key: "windows", json: ["clips": window, "valid": clipWindows.count])
         return report
     }
 }
