@@ -17,12 +17,7 @@ public final class GIFWriter: VideoFileWriter {
     private var appended: Int64 = 0
 
     public init(url: URL, width: Int, height: Int, fps: Double) throws {
-        guard width > 0, height > 0 else {
-            throw MediaError.invalidFrames(path: url.path, reason: "cannot write \(width)x\(height) frames")
-        }
-        guard fps > 0, fps.isFinite else {
-            throw MediaError.invalidFrames(path: url.path, reason: "frame rate must be positive, got \(fps)")
-        }
+        try checkWriterParameters(url: url, width: width, height: height, fps: fps)
         let output = try AtomicOutput(destination: url)
         let rate = rationalFrameRate(fps)
         let frameTime = AVRational(num: rate.den, den: rate.num)

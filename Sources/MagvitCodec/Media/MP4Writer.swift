@@ -19,12 +19,7 @@ public final class MP4Writer: VideoFileWriter {
     private var nextPTS: Int64 = 0
 
     public init(url: URL, width: Int, height: Int, fps: Double) throws {
-        guard width > 0, height > 0 else {
-            throw MediaError.invalidFrames(path: url.path, reason: "cannot write \(width)x\(height) frames")
-        }
-        guard fps > 0, fps.isFinite else {
-            throw MediaError.invalidFrames(path: url.path, reason: "frame rate must be positive, got \(fps)")
-        }
+        try checkWriterParameters(url: url, width: width, height: height, fps: fps)
         let output = try AtomicOutput(destination: url)
         let codedWidth = (width + 1) / 2 * 2, codedHeight = (height + 1) / 2 * 2
         let rate = rationalFrameRate(fps)

@@ -49,3 +49,13 @@ public func writeVideo(frames: [RGBImage], to url: URL, fps: Double) throws {
     for frame in frames { try writer.append(frame) }
     try writer.finish()
 }
+
+/// What every video writer checks before it opens anything.
+func checkWriterParameters(url: URL, width: Int, height: Int, fps: Double) throws {
+    guard width > 0, height > 0 else {
+        throw MediaError.invalidFrames(path: url.path, reason: "cannot write \(width)x\(height) frames")
+    }
+    guard fps > 0, fps.isFinite else {
+        throw MediaError.invalidFrames(path: url.path, reason: "frame rate must be positive, got \(fps)")
+    }
+}
