@@ -13,4 +13,4 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
-command -v swift >/dev/null || { echo "swift not found: install Swift 5.9 or later (swift.org) and put it on PATH" >&2; exit 1; }
+command -v swift >/dev/null || { echo "swift not found: install Swift 6.0 or later (swift.org) and put it on PATH" >&2; exit 1; }
