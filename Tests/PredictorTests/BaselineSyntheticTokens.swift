@@ -3,16 +3,9 @@ import MagvitCodec
 import XCTest
 @testable import Predictor
 
-/// Deterministic pseudo-random numbers (SplitMix64) so the synthetic data is the same every run.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Uniform and Gaussian draws from the Predictor's SplitMix64, so the synthetic data is the
+/// same every run.
+extension SplitMix64 {
     mutating func uniform(_ low: Double = 0, _ high: Double = 1) -> Double {
         low + (high - low) * Double(next() >> 11) / Double(1 << 53)
     }
