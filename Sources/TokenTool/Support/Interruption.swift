@@ -15,7 +15,9 @@ enum Interruption {
             source.setEventHandler {
                 PendingOutputs.removeAll()
                 FileHandle.standardError.write(Data("\ninterrupted; partial outputs removed\n".utf8))
-                exit(128 + signalNumber)
+                // _exit, not exit: worker threads are still computing, and exit() would run
+                // atexit handlers and library destructors underneath them (a SIGSEGV, seen in CI).
+                _exit(128 + signalNumber)
             }
             source.resume()
             sources.append(source)
