@@ -3,6 +3,14 @@ import PackageDescription
 
 // Optimised builds matter even for `swift test`: the parity tests run real convolutions.
 let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
+// The compute kernels are built for AVX2 + FMA (Haswell and later, Zen and later). The
+// command line itself stays at the baseline target, so that on an older CPU it can say so
+// instead of dying of an illegal instruction (see CPURequirement.swift).
+#if arch(x86_64)
+let kernels: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
+#else
+let kernels = fast
+#endif
 
 let package = Package(
     name: "tokentool",
@@ -35,12 +43,12 @@ let package = Package(
             dependencies: ["CBLAS", "FFmpegShim"],
             path: "Sources/MagvitCodec",
             exclude: ["Kernels/CBLAS"],
-            swiftSettings: fast
+            swiftSettings: kernels
         ),
         .target(
             name: "Predictor",
             dependencies: ["MagvitCodec"],
-            swiftSettings: fast
+            swiftSettings: kernels
         ),
         .executableTarget(
             name: "TokenTool",
@@ -50,6 +58,6 @@ let package = Package(
         .testTarget(name: "MagvitCodecTests", dependencies: ["MagvitCodec"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MediaTests", dependencies: ["MagvitCodec"]),
         .testTarget(name: "PredictorTests", dependencies: ["Predictor", "MagvitCodec"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TokenToolTests", dependencies: ["MagvitCodec"]),
+        .testTarget(name: "TokenToolTests", dependencies: ["MagvitCodec", "TokenTool"]),
     ]
 )

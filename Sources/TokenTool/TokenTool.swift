@@ -11,6 +11,7 @@ struct TokenTool: ParsableCommand {
         ])
 
     static func main() {
+        CPURequirement.exitUnlessMet()
         Interruption.cleanUpOnSignals()
         do {
             var command = try parseAsRoot()

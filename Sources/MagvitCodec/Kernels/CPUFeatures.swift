@@ -3,9 +3,9 @@ import Foundation
 
 /// What the machine's CPU offers and which of it the kernels use.
 ///
-/// The Swift code of the kernel layer is compiled for the baseline x86-64 target (SSE2), so
-/// it runs on any x86-64 CPU; the wide-vector work (GEMM, which is >95% of the codec's
-/// arithmetic) is OpenBLAS's, which picks its AVX-512 / AVX2 kernels at run time.
+/// The Swift code of the kernel layer is compiled for AVX2 + FMA (Package.swift; the command
+/// line refuses to start on a CPU without them). The GEMMs, most of the arithmetic, are
+/// OpenBLAS's, which picks its AVX-512 or AVX2 kernels at run time.
 public struct CPUFeatures: Sendable, CustomStringConvertible {
     /// "model name" from /proc/cpuinfo, or "unknown".
     public var modelName: String
@@ -41,6 +41,6 @@ public struct CPUFeatures: Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(modelName), \(simdLevel); GEMM: OpenBLAS \(blasCore) kernels; other kernels: Swift, x86-64 baseline SIMD"
+        "\(modelName), \(simdLevel); GEMM: OpenBLAS \(blasCore) kernels; other kernels: Swift, AVX2+FMA"
     }
 }
