@@ -7,7 +7,9 @@ public enum Kernels {}
 extension Kernels {
     /// C[m,n] = alpha * op(A)[m,k] * op(B)[k,n] + beta * C[m,n], row-major.
     /// `lda`, `ldb`, `ldc` are the row strides of A, B and C as stored.
-    @inlinable
+    ///
+    /// Big products are split over the cores by blocks of columns (of rows when C is narrow),
+    /// each a single-threaded BLAS call; inside a `parallelFor` it runs on the calling thread.
     public static func gemm(
         transA: Bool = false, transB: Bool = false,
         m: Int, n: Int, k: Int,
@@ -16,6 +18,43 @@ extension Kernels {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0,
         c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        // Below ~4 MFLOP a thread's wake-up costs more than its share of the work.
+        let parts = ParallelRegion.isInside ? 1 : min(threadCount, (2 * m * n * k) >> 22)
+        guard parts > 1 else {
+            return gemmOnThisThread(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+        if n >= m || n >= 64 * parts {
+            // Column blocks, multiples of 16 so every block keeps whole SIMD panels.
+            let blocks = (n + 15) / 16
+            parallelFor(parts) { range in
+                for part in range {
+                    let j0 = 16 * (blocks * part / parts), j1 = min(n, 16 * (blocks * (part + 1) / parts))
+                    guard j1 > j0 else { continue }
+                    gemmOnThisThread(transA: transA, transB: transB, m: m, n: j1 - j0, k: k, alpha: alpha,
+                                     a: a, lda: lda, b: transB ? b + j0 * ldb : b + j0, ldb: ldb,
+                                     beta: beta, c: c + j0, ldc: ldc)
+                }
+            }
+        } else {
+            parallelFor(parts) { range in
+                for part in range {
+                    let i0 = m * part / parts, i1 = m * (part + 1) / parts
+                    guard i1 > i0 else { continue }
+                    gemmOnThisThread(transA: transA, transB: transB, m: i1 - i0, n: n, k: k, alpha: alpha,
+                                     a: transA ? a + i0 : a + i0 * lda, lda: lda, b: b, ldb: ldb,
+                                     beta: beta, c: c + i0 * ldc, ldc: ldc)
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func gemmOnThisThread(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         cblas_sgemm(
             CblasRowMajor,

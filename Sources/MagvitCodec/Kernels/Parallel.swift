@@ -5,36 +5,57 @@ import Foundation
 extension Kernels {
     /// How many threads the kernels split their work over (all cores unless `setThreadCount`
     /// was called). Set once at start-up, before any work runs.
-    public nonisolated(unsafe) private(set) static var threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    public static var threadCount: Int { configuredThreads }
 
-    /// Limits both the kernels' own threads and BLAS's to `n`.
+    /// Limits the kernels' threads to `n`.
     public static func setThreadCount(_ n: Int) {
-        threadCount = max(1, n)
-        openblas_set_num_threads(Int32(threadCount))
+        configuredThreads = max(1, n)
     }
 
-    /// Runs `body` with BLAS limited to the calling thread, for kernels that run several
-    /// GEMMs side by side on their own threads. BLAS's thread count is process-wide, so this
-    /// must not overlap BLAS work on other threads (the codec runs one layer at a time).
-    static func withSingleThreadedBLAS(_ body: () -> Void) {
-        guard threadCount > 1 else { return body() }
+    // OpenBLAS runs single-threaded, always: the kernels split work over the cores themselves
+    // (`parallelFor`, `gemm`). OpenBLAS's own pool spins in sched_yield for a while after every
+    // threaded call, and on a 2-core machine that spinning took CPU from the next kernel.
+    // (The first use of the thread count, read or write, runs this once, before any GEMM.)
+    private nonisolated(unsafe) static var configuredThreads: Int = {
         openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(Int32(threadCount)) }
-        body()
-    }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
 
     /// Runs `body(i)` for every i in 0..<count, spread over the cores in contiguous chunks.
-    /// Small jobs run inline: waking threads costs more than it saves.
+    /// Small jobs run inline: waking threads costs more than it saves. Called from inside
+    /// another `parallelFor`, it runs inline too: the cores are already busy.
     public static func parallelFor(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
+        parallelChunks(count, minimumPerThread: minimumPerThread) { range, _ in body(range) }
+    }
+
+    /// `parallelFor` that also tells each chunk which worker (0 ..< threadCount) runs it, for
+    /// per-thread scratch buffers.
+    public static func parallelChunks(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>, _ worker: Int) -> Void) {
         let chunks = min(threadCount, count / max(1, minimumPerThread))
-        if chunks <= 1 {
-            body(0..<count)
+        if chunks <= 1 || ParallelRegion.isInside {
+            body(0..<count, 0)
             return
         }
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let start = count * chunk / chunks
             let end = count * (chunk + 1) / chunks
-            body(start..<end)
+            ParallelRegion.enter()
+            defer { ParallelRegion.leave() }
+            body(start..<end, chunk)
         }
     }
+}
+
+/// Whether the calling thread is one of a `parallelFor`'s workers (a per-thread flag).
+enum ParallelRegion {
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+    private static let marker = UnsafeMutableRawPointer(bitPattern: 1)
+
+    static var isInside: Bool { pthread_getspecific(key) != nil }
+    static func enter() { pthread_setspecific(key, marker) }
+    static func leave() { pthread_setspecific(key, nil) }
 }

@@ -84,33 +84,31 @@ extension Kernels {
         let tiles = WinogradTiling(g)
         let padded = WinogradPaddedInput(g, tiles, x)
         defer { padded.deallocate() }
-        // Each thread takes whole blocks of tiles through all three steps with single-threaded
-        // GEMMs: no barrier between the steps, and no BLAS threads spinning while the
-        // transforms run. Blocks are a multiple of 8 tiles (one SIMD8 of tiles), as big as the
-        // scratch budget allows, and small enough that every thread gets one.
+        // Each thread takes whole blocks of tiles through all three steps (its GEMMs run on
+        // that thread): no barrier between the steps. Blocks are a multiple of 8 tiles (one
+        // SIMD8 of tiles), as big as the scratch budget allows, and small enough that every
+        // thread gets one.
         let workers = threadCount
         let perTile = winogradComponents * (cin + cout)
         let budgetTiles = max(8, winogradBlockFloats / workers / perTile / 8 * 8)
         let blockTiles = min(budgetTiles, roundUp8((tiles.count + workers - 1) / workers))
         let blocks = (tiles.count + blockTiles - 1) / blockTiles
-        withSingleThreadedBLAS {
-            parallelFor(blocks) { range in
-                let v = UnsafeMutablePointer<Float>.allocate(capacity: winogradComponents * cin * blockTiles)
-                let m = UnsafeMutablePointer<Float>.allocate(capacity: winogradComponents * cout * blockTiles)
-                defer { v.deallocate(); m.deallocate() }
-                for block in range {
-                    let t0 = block * blockTiles
-                    let n = min(blockTiles, tiles.count - t0)
-                    let ld = roundUp8(n)
-                    winogradInputTransform(padded, tiles, first: t0, count: n, v: v, ld: ld)
-                    for k in 0..<winogradComponents {
-                        gemm(m: cout, n: n, k: cin,
-                             a: u + k * cout * cin, lda: cin,
-                             b: v + k * cin * ld, ldb: ld,
-                             c: m + k * cout * ld, ldc: ld)
-                    }
-                    winogradOutputTransform(g, tiles, m, ld: ld, first: t0, count: n, bias: bias, y: y, accumulate: accumulate)
+        parallelFor(blocks) { range in
+            let v = UnsafeMutablePointer<Float>.allocate(capacity: winogradComponents * cin * blockTiles)
+            let m = UnsafeMutablePointer<Float>.allocate(capacity: winogradComponents * cout * blockTiles)
+            defer { v.deallocate(); m.deallocate() }
+            for block in range {
+                let t0 = block * blockTiles
+                let n = min(blockTiles, tiles.count - t0)
+                let ld = roundUp8(n)
+                winogradInputTransform(padded, tiles, first: t0, count: n, v: v, ld: ld)
+                for k in 0..<winogradComponents {
+                    gemm(m: cout, n: n, k: cin,
+                         a: u + k * cout * cin, lda: cin,
+                         b: v + k * cin * ld, ldb: ld,
+                         c: m + k * cout * ld, ldc: ld)
                 }
+                winogradOutputTransform(g, tiles, m, ld: ld, first: t0, count: n, bias: bias, y: y, accumulate: accumulate)
             }
         }
     }

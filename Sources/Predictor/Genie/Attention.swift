@@ -46,22 +46,23 @@ struct Attention {
     func spatial(_ input: UnsafePointer<Float>, frames: Int, tokensPerFrame S: Int, addingTo x: UnsafeMutablePointer<Float>, work: Workspace) {
         let rows = frames * S, d = d, stride = 3 * d
         projectQKV(input, rows: rows, work: work)
-        let scores = work.scores
-        for f in 0 ..< frames {
-            for h in 0 ..< heads {
-                let q = UnsafePointer(work.qkv + f * S * stride + h * headDim)
+        let heads = heads, headDim = headDim, scale = scale, qkvRows = UnsafePointer(work.qkv), attended = work.attended
+        // (frame, head) pairs spread over the cores, each worker with its own scores matrix.
+        Kernels.parallelChunks(frames * heads) { range, worker in
+            let scores = work.scores + worker * S * S
+            for pair in range {
+                let f = pair / heads, h = pair % heads
+                let q = qkvRows + f * S * stride + h * headDim
                 // scores[i, j] = scale * q_i . k_j
                 Kernels.gemm(
                     transB: true, m: S, n: S, k: headDim, alpha: scale,
                     a: q, lda: stride, b: q + d, ldb: stride, c: scores, ldc: S)
-                Kernels.parallelFor(S, minimumPerThread: 32) { range in
-                    Kernels.softmaxRows(scores + range.lowerBound * S, rows: range.count, width: S)
-                }
+                Kernels.softmaxRows(scores, rows: S, width: S)
                 // attended_i = sum_j p_ij v_j
                 Kernels.gemm(
                     m: S, n: headDim, k: S,
                     a: scores, lda: S, b: q + 2 * d, ldb: stride,
-                    c: work.attended + f * S * d + h * headDim, ldc: d)
+                    c: attended + f * S * d + h * headDim, ldc: d)
             }
         }
         proj(work.attended, rows: rows, into: x, accumulating: true)

@@ -1,3 +1,5 @@
+import MagvitCodec
+
 /// Activations of one forward pass, allocated once for a given number of token rows and
 /// reused by every layer.
 final class Workspace {
@@ -12,7 +14,7 @@ final class Workspace {
     let attended: UnsafeMutablePointer<Float>
     /// MLP hidden layer, (rows, mlp hidden).
     let hidden: UnsafeMutablePointer<Float>
-    /// Spatial attention scores of one frame and head, (S, S).
+    /// Spatial attention scores of one frame and head, (S, S), one matrix per kernel thread.
     let scores: UnsafeMutablePointer<Float>
 
     init(rows: Int, config: GenieConfig) {
@@ -23,7 +25,7 @@ final class Workspace {
         qkv = .allocate(capacity: rows * 3 * d)
         attended = .allocate(capacity: rows * d)
         hidden = .allocate(capacity: rows * config.mlpHidden)
-        scores = .allocate(capacity: config.S * config.S)
+        scores = .allocate(capacity: Kernels.threadCount * config.S * config.S)
     }
 
     deinit {
