@@ -20,6 +20,21 @@ final class InspectCommandTests: XCTestCase {
         XCTAssertEqual(report["segments"] as? Int, 1)
     }
 
+    func testJSONReportReplacesAnOlderFileOfTheSameName() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = try PredictorCommandTests.datasetOfFixtureFrames(CLI.fixture("PredictorTests/Fixtures/genie-l2-d64"), in: dir)
+        let json = dir.appendingPathComponent("i.json")
+        try Data("old report".utf8).write(to: json)
+        for _ in 0..<2 {
+            let r = try CLI.run(["inspect", data, "--json", json.path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+            XCTAssertEqual(report["frames"] as? Int, 16)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }, [])
+    }
+
     func testGenieDirectoryReportsItsArchitecture() throws {
         let r = try CLI.run(["inspect", CLI.fixture("PredictorTests/Fixtures/genie-l2-d64-qknorm")])
         XCTAssertEqual(r.status, 0, r.stderr)

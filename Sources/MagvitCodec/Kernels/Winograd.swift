@@ -86,12 +86,14 @@ extension Kernels {
         defer { padded.deallocate() }
         // Each thread takes whole blocks of tiles through all three steps (its GEMMs run on
         // that thread): no barrier between the steps. Blocks are a multiple of 8 tiles (one
-        // SIMD8 of tiles), as big as the scratch budget allows, and small enough that every
-        // thread gets one.
+        // SIMD8 of tiles), within the scratch budget, and there are a multiple of the thread
+        // count of them, so that no thread waits for another at the end.
         let workers = threadCount
         let perTile = winogradComponents * (cin + cout)
         let budgetTiles = max(8, winogradBlockFloats / workers / perTile / 8 * 8)
-        let blockTiles = min(budgetTiles, roundUp8((tiles.count + workers - 1) / workers))
+        let needed = (tiles.count + budgetTiles - 1) / budgetTiles
+        let wanted = ((needed + workers - 1) / workers) * workers
+        let blockTiles = roundUp8((tiles.count + wanted - 1) / wanted)
         let blocks = (tiles.count + blockTiles - 1) / blockTiles
         parallelFor(blocks) { range in
             let v = UnsafeMutablePointer<Float>.allocate(capacity: winogradComponents * cin * blockTiles)

@@ -4,13 +4,14 @@ import Glibc
 #endif
 
 /// A temporary file beside the destination: writers fill it, then `commit()` renames it into
-/// place, so a failed write never leaves a half-written file under the destination's name.
-struct AtomicOutput {
-    let destination: URL
-    let temporary: URL
+/// place (replacing what was there), so a failed write never leaves a half-written file under
+/// the destination's name.
+public struct AtomicOutput {
+    public let destination: URL
+    public let temporary: URL
 
     /// Checks that the destination's folder exists and is writable before any work is done.
-    init(destination: URL) throws {
+    public init(destination: URL) throws {
         let folder = destination.deletingLastPathComponent()
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -27,7 +28,7 @@ struct AtomicOutput {
         PendingOutputs.register(temporary)
     }
 
-    func commit() throws {
+    public func commit() throws {
         guard rename(temporary.path, destination.path) == 0 else {
             let reason = String(cString: strerror(errno))
             abandon()
@@ -35,12 +36,12 @@ struct AtomicOutput {
         }
     }
 
-    func abandon() {
+    public func abandon() {
         unlink(temporary.path)
     }
 
     /// Writes `data` to the temporary file and commits it.
-    func write(_ data: Data) throws {
+    public func write(_ data: Data) throws {
         do {
             try data.write(to: temporary)
         } catch {
