@@ -74,6 +74,15 @@ final class CodecLoadingTests: XCTestCase {
         }
     }
 
+    func testBaseChannelsThatGroupNormCannotSplitAreRejectedByName() throws {
+        let store = EditedTensorStore(try Checkpoint.open(path: CodecFixture.checkpointPath))
+        store.replaced["encoder.conv_in.weight"] = Tensor(zeros: [40, 3, 3, 3])
+        XCTAssertThrowsError(try Codec(store: store, parts: [.decoder])) { error in
+            XCTAssertEqual(error as? CodecError, .channelsNotDivisibleIntoGroups(key: "encoder.conv_in.weight", channels: 40, groups: 32))
+            XCTAssertTrue("\(error)".contains("encoder.conv_in.weight"))
+        }
+    }
+
     func testImagesOfTheWrongSizeAreRejectedByIndex() throws {
         let codec = try CodecFixture.plainCodec.get()
         let images = try CodecFixture.frames() + [RGBImage(width: 128, height: 256)]

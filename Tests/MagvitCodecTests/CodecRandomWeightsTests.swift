@@ -11,7 +11,7 @@ final class CodecRandomWeightsTests: XCTestCase {
     }
 
     func testRandomCodecIsSeededAndDecodesToFiniteImages() throws {
-        let config = CodecConfig(baseChannels: 8, channelMultipliers: [1, 2, 2, 2, 2], blocksPerLevel: 1, zChannels: 18)
+        let config = CodecConfig(baseChannels: 32, channelMultipliers: [1, 1, 1, 1, 1], blocksPerLevel: 1, zChannels: 18)
         let tokens = [(0..<256).map { UInt32($0 * 977 % (1 << 18)) }]
         let a = try Codec(config: config, seed: 5, parts: [.decoder]).decode(tokens: tokens)
         let b = try Codec(config: config, seed: 5, parts: [.decoder]).decode(tokens: tokens)

@@ -39,6 +39,10 @@ public struct CodecConfig: Sendable, Equatable, Codable, CustomStringConvertible
 
         let convIn = try shape("encoder.conv_in.weight")
         let base = convIn[0]
+        // Every level's channel count is a multiple of the base, so this covers all norms.
+        guard base > 0, base % GroupNorm.groups == 0 else {
+            throw CodecError.channelsNotDivisibleIntoGroups(key: key("encoder.conv_in.weight"), channels: base, groups: GroupNorm.groups)
+        }
         var levels = 0
         while exists("encoder.down.\(levels).block.0.conv1.weight") { levels += 1 }
         var blocks = 0

@@ -5,6 +5,7 @@ public enum CodecError: Error, CustomStringConvertible, Equatable {
     case wrongImageSize(index: Int, width: Int, height: Int, expected: Int)
     case wrongTokenCount(frame: Int, count: Int, expected: Int)
     case tokenOutOfRange(value: UInt32, frame: Int, row: Int, column: Int, limit: UInt32)
+    case channelsNotDivisibleIntoGroups(key: String, channels: Int, groups: Int)
 
     public var description: String {
         switch self {
@@ -18,6 +19,8 @@ public enum CodecError: Error, CustomStringConvertible, Equatable {
             return "frame \(frame) has \(count) tokens; expected \(expected)"
         case .tokenOutOfRange(let value, let frame, let row, let column, let limit):
             return "token \(value) at frame \(frame), row \(row), column \(column) is out of range (must be below \(limit))"
+        case .channelsNotDivisibleIntoGroups(let key, let channels, let groups):
+            return "'\(key)' has \(channels) output channels, which the codec's GroupNorm cannot split into \(groups) groups"
         }
     }
 }

@@ -60,9 +60,9 @@ struct Decoder {
     /// code: (z, h, w) -> (3, h * 2^(levels-1), w * 2^(levels-1))
     func callAsFunction(_ code: Tensor) -> Tensor {
         var x = convIn(code)
-        for block in midBlocks { x = block(x) }
+        for block in midBlocks { x = block(consume x) }
         for level in up.reversed() {
-            for block in level.blocks { x = block(x) }
+            for block in level.blocks { x = block(consume x) }
             if let upsample = level.upsample { x = upsample(x) }
         }
         return convOut(normOut(x, swish: true))

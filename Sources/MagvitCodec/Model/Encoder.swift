@@ -45,10 +45,10 @@ struct Encoder {
     func callAsFunction(_ image: Tensor) -> Tensor {
         var x = convIn(image)
         for level in down {
-            for block in level.blocks { x = block(x) }
+            for block in level.blocks { x = block(consume x) }
             if let downsample = level.downsample { x = downsample(x) }
         }
-        for block in midBlocks { x = block(x) }
+        for block in midBlocks { x = block(consume x) }
         return convOut(normOut(x, swish: true))
     }
 }

@@ -35,7 +35,7 @@ struct Conv2d {
 
     /// x: (in, H, W) -> (out, Ho, Wo), plus `residual` (out, Ho, Wo) when given; Winograd
     /// layers add it while writing their output instead of in a pass of their own.
-    func callAsFunction(_ x: Tensor, adding residual: Tensor? = nil) -> Tensor {
+    func callAsFunction(_ x: Tensor, adding residual: consuming Tensor? = nil) -> Tensor {
         let g = Conv2dGeometry(inChannels: inChannels, outChannels: outChannels, height: x.shape[1], width: x.shape[2],
                                kernel: kernel, stride: stride, padding: padding)
         precondition(x.shape[0] == inChannels, "\(g) given \(x.shape)")
@@ -57,7 +57,9 @@ struct Conv2d {
                 }
             }
         }
-        if accumulate, var y = residual {
+        // Taking the residual over (the caller hands it in with `consume`) lets the output
+        // overwrite its buffer instead of copying it first.
+        if accumulate, var y = residual.take() {
             y.data.withUnsafeMutableBufferPointer { run($0.baseAddress!) }
             return y
         }
@@ -87,11 +89,18 @@ struct GroupNorm {
         beta = scope("bias", shape: [channels]).data
     }
 
-    /// x: (C, H, W) -> (C, H, W)
+    /// x: (C, H, W) -> (C, H, W), into a new tensor (x is usually needed again as a residual;
+    /// copying it first and normalising in place would cost one more pass over memory).
     func callAsFunction(_ x: Tensor, swish: Bool) -> Tensor {
-        var y = x
-        apply(to: &y, swish: swish)
-        return y
+        precondition(x.shape[0] == channels, "GroupNorm(\(channels)) given \(x.shape)")
+        let count = x.count, spatial = count / channels
+        return Tensor(shape: x.shape, data: [Float](unsafeUninitializedCapacity: count) { y, initialized in
+            x.data.withUnsafeBufferPointer { p in
+                Kernels.groupNorm(input: p.baseAddress!, output: y.baseAddress!, channels: channels, spatial: spatial,
+                                  groups: Self.groups, epsilon: Self.epsilon, gamma: gamma, beta: beta, fusedSwish: swish)
+            }
+            initialized = count
+        })
     }
 
     func apply(to x: inout Tensor, swish: Bool) {

@@ -18,9 +18,10 @@ struct ResBlock {
     }
 
     /// x: (in, H, W) -> (out, H, W)
-    func callAsFunction(_ x: Tensor) -> Tensor {
+    func callAsFunction(_ x: consuming Tensor) -> Tensor {
         var h = conv1(norm1(x, swish: true))
         norm2.apply(to: &h, swish: true)
-        return conv2(h, adding: ninShortcut?(x) ?? x)
+        let shortcut = if let ninShortcut { ninShortcut(x) } else { consume x }
+        return conv2(h, adding: consume shortcut)
     }
 }
