@@ -17,17 +17,17 @@ final class CodecLoadingTests: XCTestCase {
     /// A PyTorch (out, in, k, k) weight in the form `layer` keeps it: OHWI, or its Winograd transform.
     func prepared(_ oihw: [Float], for layer: Conv2d) -> [Float] {
         let ohwi = Kernels.ohwiFromOIHW(oihw, outChannels: layer.outChannels, inChannels: layer.inChannels, kernel: layer.kernel)
-        return layer.winograd.map { Kernels.winogradWeights(ohwi: ohwi, outChannels: layer.outChannels, inChannels: layer.inChannels, tile: $0) } ?? ohwi
+        return layer.winograd ? Kernels.winogradWeights(ohwi: ohwi, outChannels: layer.outChannels, inChannels: layer.inChannels) : ohwi
     }
 
     func testConvolutionsOnBigImagesKeepWinogradWeightsAndSmallOnesPlainWeights() throws {
         let decoder = try XCTUnwrap(CodecFixture.plainCodec.get().decoder)
         // The fixture decodes 16x16 codes to 256x256: the first level runs at 16x16, the last at 256x256.
-        XCTAssertNil(decoder.convIn.winograd)
-        XCTAssertNil(decoder.midBlocks[0].conv1.winograd)
-        XCTAssertEqual(decoder.up[0].blocks[0].conv2.winograd, .f6x6)
-        XCTAssertEqual(decoder.convOut.winograd, .f6x6)
-        XCTAssertEqual(decoder.convOut.weight.count, WinogradTile.f6x6.components * 3 * decoder.convOut.inChannels)
+        XCTAssertFalse(decoder.convIn.winograd)
+        XCTAssertFalse(decoder.midBlocks[0].conv1.winograd)
+        XCTAssertTrue(decoder.up[0].blocks[0].conv2.winograd)
+        XCTAssertTrue(decoder.convOut.winograd)
+        XCTAssertEqual(decoder.convOut.weight.count, Kernels.winogradComponents * 3 * decoder.convOut.inChannels)
     }
 
     func testEMADecodeDiffersClearlyFromPlainDecode() throws {

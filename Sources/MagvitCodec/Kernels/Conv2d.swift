@@ -44,8 +44,6 @@ public enum Conv2dAlgorithm: Sendable, CaseIterable {
     /// Through `conv2d` the weights are transformed on every call; models transform them
     /// once with `winogradWeights` and call `conv2dWinograd`.
     case winograd
-    /// 3x3, stride 1: Winograd F(6x6, 3x3), 5.06x fewer multiplications, a little less exact.
-    case winograd6x6
 
     public static func preferred(for g: Conv2dGeometry) -> Conv2dAlgorithm {
         if g.kernel == 1 && g.stride == 1 && g.padding == 0 { return .pointwise }
@@ -58,22 +56,16 @@ public enum Conv2dAlgorithm: Sendable, CaseIterable {
         case .pointwise: return g.kernel == 1 && g.stride == 1 && g.padding == 0
         case .shiftedGemm: return g.stride == 1
         case .im2col: return true
-        case .winograd, .winograd6x6: return Kernels.winogradApplies(to: g)
+        case .winograd: return Kernels.winogradApplies(to: g)
         }
     }
 
-    /// Which Winograd variant a model should prepare weights for, for a layer that will run on
-    /// `g`, or nil for none. It must apply, and the image must be big enough for the
-    /// per-component GEMMs to be wide: F(6x6) from 64x64 outputs (its 6x6 tiles waste little
-    /// at the edges there), F(4x4) from 32x32. Small images (the codec's 16x16 levels) keep
-    /// the shifted GEMMs, which also spares their large (512+ channel) weights the transform's
-    /// 4x memory, and GEMMs too narrow to run fast.
-    public static func preferredWinogradTile(for g: Conv2dGeometry) -> WinogradTile? {
-        guard modelsUseWinograd, Kernels.winogradApplies(to: g) else { return nil }
-        let outputs = min(g.outHeight, g.outWidth)
-        if outputs >= 64 { return .f6x6 }
-        if outputs >= 32 { return .f4x4 }
-        return nil
+    /// Whether a model should prepare Winograd weights for a layer that will run on `g`: it
+    /// applies, and the image is big enough (at least 32x32 outputs) for the 36 per-component
+    /// GEMMs to be wide. Small images (the codec's 16x16 levels) keep the shifted GEMMs, which
+    /// also spares their large (512+ channel) weights the transform's 4x memory.
+    public static func prefersWinograd(for g: Conv2dGeometry) -> Bool {
+        modelsUseWinograd && Kernels.winogradApplies(to: g) && g.outHeight * g.outWidth >= 32 * 32
     }
 
     /// Off: models loaded afterwards prepare plain weights everywhere (for A/B timings in
@@ -106,10 +98,9 @@ extension Kernels {
         case .pointwise: conv2dPointwise(g, x, w, bias, y)
         case .shiftedGemm: conv2dShifted(g, x, w, bias, y)
         case .im2col: conv2dIm2col(g, x, w, bias, y)
-        case .winograd, .winograd6x6:
-            let tile: WinogradTile = algorithm == .winograd ? .f4x4 : .f6x6
-            let u = winogradWeights(ohwi: w, outChannels: g.outChannels, inChannels: g.inChannels, tile: tile)
-            conv2dWinograd(g, tile: tile, input: x, transformedWeight: u, bias: bias, output: y)
+        case .winograd:
+            let u = winogradWeights(ohwi: w, outChannels: g.outChannels, inChannels: g.inChannels)
+            conv2dWinograd(g, input: x, transformedWeight: u, bias: bias, output: y)
         }
     }
 

@@ -1,64 +1,27 @@
-// Winograd F(m x m, 3x3) for stride-1 3x3 convolutions (Lavin & Gray, "Fast Algorithms for
-// Convolutional Neural Networks", 2015). Each m x m output tile comes from an a x a input
-// tile, a = m + 2:
+// Winograd F(4x4, 3x3) for stride-1 3x3 convolutions (Lavin & Gray, "Fast Algorithms for
+// Convolutional Neural Networks", 2015). Each 4x4 output tile comes from a 6x6 input tile:
 //
 //     Y = A^T [ (G g G^T) ⊙ (B^T d B) ] A
 //
-// The element-wise product, summed over input channels, is a^2 independent matrix products
+// The element-wise product, summed over input channels, is 36 independent matrix products
 // (one per frequency component): M[k] (Cout, tiles) = U[k] (Cout, Cin) x V[k] (Cin, tiles).
-// F(4x4) does 36 multiply-adds per 16 outputs instead of 9 x 16 (4x fewer); F(6x6) 64 per 36
-// (5.06x fewer). U is computed once, when a model loads (`winogradWeights`); V and the
-// inverse transform run per call, over blocks of tiles so the scratch stays bounded.
-// This file has the driver and F(4x4); WinogradF6.swift has F(6x6)'s transforms.
+// That is 36 multiply-adds per 16 outputs instead of 9 x 16: 4x fewer. U is computed once,
+// when a model loads (`winogradWeights`); V and the inverse transform run per call, over
+// blocks of tiles so the scratch stays bounded.
 //
-// Accuracy: the transforms have entries up to 8 (F4's A) or 32 (F6's A) and 5.25 (B), so
-// fp32 rounding grows over direct convolution: ~1e-5 (F4) and ~1e-4 (F6) relative to the
-// output's scale, versus ~1e-6 for a plain GEMM.
-
-/// Which Winograd variant: the output tile edge m of F(m x m, 3x3).
-public enum WinogradTile: Int, Sendable, CaseIterable, CustomStringConvertible {
-    case f4x4 = 4
-    case f6x6 = 6
-
-    /// Output tile edge m.
-    public var outputSize: Int { rawValue }
-    /// Input tile edge m + 2.
-    public var inputSize: Int { rawValue + 2 }
-    /// Frequency components per tile: (m + 2)^2.
-    public var components: Int { inputSize * inputSize }
-    public var description: String { "F(\(rawValue)x\(rawValue), 3x3)" }
-
-    /// G, the (m + 2) x 3 weight transform, in double so the transformed weights are
-    /// correctly rounded.
-    var weightTransform: [[Double]] {
-        switch self {
-        case .f4x4:
-            return [
-                [1.0 / 4, 0, 0],
-                [-1.0 / 6, -1.0 / 6, -1.0 / 6],
-                [-1.0 / 6, 1.0 / 6, -1.0 / 6],
-                [1.0 / 24, 1.0 / 12, 1.0 / 6],
-                [1.0 / 24, -1.0 / 12, 1.0 / 6],
-                [0, 0, 1],
-            ]
-        case .f6x6:
-            return [
-                [1, 0, 0],
-                [-2.0 / 9, -2.0 / 9, -2.0 / 9],
-                [-2.0 / 9, 2.0 / 9, -2.0 / 9],
-                [1.0 / 90, 1.0 / 45, 2.0 / 45],
-                [1.0 / 90, -1.0 / 45, 2.0 / 45],
-                [32.0 / 45, 16.0 / 45, 8.0 / 45],
-                [32.0 / 45, -16.0 / 45, 8.0 / 45],
-                [0, 0, 1],
-            ]
-        }
-    }
-}
+// Accuracy: the transforms have entries up to 8 (A) and 5 (B), so fp32 rounding grows by
+// roughly an order of magnitude over direct convolution: ~1e-5 relative to the output's
+// scale, versus ~1e-6 for a plain GEMM.
 
 extension Kernels {
-    /// Scratch budget (floats) for one block of transformed inputs plus products, all threads
-    /// together.
+    /// Output tile edge (m) and input tile edge (m + r - 1) of F(4x4, 3x3).
+    static let winogradTile = 4
+    static let winogradInputTile = 6
+    /// Frequency components per tile: 6 x 6.
+    static let winogradComponents = 36
+    /// Scratch budget (floats) for one block of transformed inputs plus products. Kept under
+    /// glibc's largest mmap threshold (32 MB), so repeated calls reuse heap memory instead of
+    /// faulting in fresh pages every time.
     static let winogradBlockFloats = 6 << 20
 
     /// Whether F(4x4, 3x3) applies: a 3x3 kernel at stride 1 (any padding).
@@ -66,14 +29,20 @@ extension Kernels {
         g.kernel == 3 && g.stride == 1
     }
 
-    /// U = G g G^T for every (output, input) channel pair of an OHWI 3x3 weight, stored as
-    /// (m + 2)^2 matrices of (Cout, Cin): u[(k * Cout + o) * Cin + i] with
-    /// k = (m + 2) * row + column.
-    public static func winogradWeights(ohwi w: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
-                                       tile: WinogradTile = .f4x4) -> [Float] {
-        let gm = tile.weightTransform, a = tile.inputSize
+    /// U = G g G^T for every (output, input) channel pair of an OHWI 3x3 weight, stored as 36
+    /// matrices of (Cout, Cin): u[(k * Cout + o) * Cin + i] with k = 6 * row + column.
+    public static func winogradWeights(ohwi w: UnsafePointer<Float>, outChannels: Int, inChannels: Int) -> [Float] {
+        // G of F(4x4, 3x3), in double so the transformed weights are correctly rounded.
+        let gm: [[Double]] = [
+            [1.0 / 4, 0, 0],
+            [-1.0 / 6, -1.0 / 6, -1.0 / 6],
+            [-1.0 / 6, 1.0 / 6, -1.0 / 6],
+            [1.0 / 24, 1.0 / 12, 1.0 / 6],
+            [1.0 / 24, -1.0 / 12, 1.0 / 6],
+            [0, 0, 1],
+        ]
         let (cout, cin) = (outChannels, inChannels)
-        var u = [Float](repeating: 0, count: tile.components * cout * cin)
+        var u = [Float](repeating: 0, count: winogradComponents * cout * cin)
         u.withUnsafeMutableBufferPointer { up in
             let u = up.baseAddress!
             parallelFor(cout) { range in
@@ -81,14 +50,14 @@ extension Kernels {
                     for i in 0..<cin {
                         var g = [[Double]](repeating: [0, 0, 0], count: 3)
                         for ky in 0..<3 { for kx in 0..<3 { g[ky][kx] = Double(w[(o * 9 + ky * 3 + kx) * cin + i]) } }
-                        for row in 0..<a {
-                            // row of G g: (1 x 3)
+                        for a in 0..<6 {
+                            // row a of G g: (1 x 3)
                             var gg = [0.0, 0.0, 0.0]
-                            for kx in 0..<3 { for ky in 0..<3 { gg[kx] += gm[row][ky] * g[ky][kx] } }
-                            for column in 0..<a {
+                            for kx in 0..<3 { for ky in 0..<3 { gg[kx] += gm[a][ky] * g[ky][kx] } }
+                            for b in 0..<6 {
                                 var v = 0.0
-                                for kx in 0..<3 { v += gg[kx] * gm[column][kx] }
-                                u[((row * a + column) * cout + o) * cin + i] = Float(v)
+                                for kx in 0..<3 { v += gg[kx] * gm[b][kx] }
+                                u[((a * 6 + b) * cout + o) * cin + i] = Float(v)
                             }
                         }
                     }
@@ -98,60 +67,50 @@ extension Kernels {
         return u
     }
 
-    /// y = conv(x, w) + bias for a stride-1 3x3 convolution, from
-    /// `u = winogradWeights(w, tile: tile)`. With `accumulate` the result is added to what y
-    /// holds (e.g. a residual) instead.
+    /// y = conv(x, w) + bias for a stride-1 3x3 convolution, from `u = winogradWeights(w)`.
+    /// With `accumulate` the result is added to what y holds (e.g. a residual) instead.
     ///
     /// - x: (Cin, H, W); y: (Cout, Ho, Wo); bias: (Cout) or nil.
     public static func conv2dWinograd(
         _ g: Conv2dGeometry,
-        tile: WinogradTile = .f4x4,
         input x: UnsafePointer<Float>,
         transformedWeight u: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?,
         output y: UnsafeMutablePointer<Float>,
         accumulate: Bool = false
     ) {
-        precondition(winogradApplies(to: g), "Winograd \(tile) cannot compute \(g)")
-        let cin = g.inChannels, cout = g.outChannels, components = tile.components
-        let tiles = WinogradTiling(g, tile: tile)
-        let input = WinogradInput(g, tiles, x)
-        defer { input.deallocate() }
+        precondition(winogradApplies(to: g), "Winograd F(4x4, 3x3) cannot compute \(g)")
+        let cin = g.inChannels, cout = g.outChannels
+        let tiles = WinogradTiling(g)
+        let padded = WinogradPaddedInput(g, tiles, x)
+        defer { padded.deallocate() }
         // Each thread takes whole blocks of tiles through all three steps (its GEMMs run on
         // that thread): no barrier between the steps. Blocks are a multiple of 8 tiles (one
         // SIMD8 of tiles), within the scratch budget, and there are a multiple of the thread
         // count of them, so that no thread waits for another at the end.
         let workers = threadCount
-        let perTile = components * (cin + cout)
+        let perTile = winogradComponents * (cin + cout)
         let budgetTiles = max(8, winogradBlockFloats / workers / perTile / 8 * 8)
         let needed = (tiles.count + budgetTiles - 1) / budgetTiles
         let wanted = ((needed + workers - 1) / workers) * workers
         let blockTiles = roundUp8((tiles.count + wanted - 1) / wanted)
         let blocks = (tiles.count + blockTiles - 1) / blockTiles
         parallelFor(blocks) { range in
-            let v = UnsafeMutablePointer<Float>.allocate(capacity: components * cin * blockTiles)
-            let m = UnsafeMutablePointer<Float>.allocate(capacity: components * cout * blockTiles)
+            let v = UnsafeMutablePointer<Float>.allocate(capacity: winogradComponents * cin * blockTiles)
+            let m = UnsafeMutablePointer<Float>.allocate(capacity: winogradComponents * cout * blockTiles)
             defer { v.deallocate(); m.deallocate() }
             for block in range {
                 let t0 = block * blockTiles
                 let n = min(blockTiles, tiles.count - t0)
                 let ld = roundUp8(n)
-                switch tile {
-                case .f4x4: winogradInputTransform(input, tiles, first: t0, count: n, v: v, ld: ld)
-                case .f6x6: winogradInputTransformF6(input, tiles, first: t0, count: n, v: v, ld: ld)
-                }
-                for k in 0..<components {
+                winogradInputTransform(padded, tiles, first: t0, count: n, v: v, ld: ld)
+                for k in 0..<winogradComponents {
                     gemm(m: cout, n: n, k: cin,
                          a: u + k * cout * cin, lda: cin,
                          b: v + k * cin * ld, ldb: ld,
                          c: m + k * cout * ld, ldc: ld)
                 }
-                switch tile {
-                case .f4x4:
-                    winogradOutputTransform(g, tiles, m, ld: ld, first: t0, count: n, bias: bias, y: y, accumulate: accumulate)
-                case .f6x6:
-                    winogradOutputTransformF6(g, tiles, m, ld: ld, first: t0, count: n, bias: bias, y: y, accumulate: accumulate)
-                }
+                winogradOutputTransform(g, tiles, m, ld: ld, first: t0, count: n, bias: bias, y: y, accumulate: accumulate)
             }
         }
     }
@@ -160,75 +119,48 @@ extension Kernels {
     static func roundUp8(_ n: Int) -> Int { (n + 7) & ~7 }
 }
 
-/// Where the m x m output tiles of a convolution lie: row-major over a grid covering the output.
+/// Where the 4x4 output tiles of a convolution lie: row-major over a grid covering the output.
 struct WinogradTiling {
-    let size: Int
     let rows: Int
     let columns: Int
     var count: Int { rows * columns }
 
-    init(_ g: Conv2dGeometry, tile: WinogradTile) {
-        size = tile.outputSize
-        rows = (g.outHeight + size - 1) / size
-        columns = (g.outWidth + size - 1) / size
+    init(_ g: Conv2dGeometry) {
+        rows = (g.outHeight + 3) / 4
+        columns = (g.outWidth + 3) / 4
     }
 }
 
 /// The input with the convolution's zero padding made explicit and widened to whole tiles, so
-/// every input tile lies inside it and the transforms read without bounds checks.
-///
-/// Laid out for eight neighbouring tiles to be read as whole vectors: F(4x4) keeps plain rows
-/// (eight tiles span 34 consecutive floats, de-interleaved with shuffles); F(6x6) splits each
-/// row into eight phase rows, phase j holding columns j, 6 + j, 12 + j, ... so that the
-/// j-th input column of eight neighbouring tiles is one contiguous SIMD8.
-struct WinogradInput {
+/// every 6x6 input tile lies inside it and the transform reads without bounds checks.
+struct WinogradPaddedInput {
     let base: UnsafeMutablePointer<Float>
     let channels: Int
-    /// m x tile rows + 2
+    /// 4 x tile rows + 2, 4 x tile columns + 2
     let height: Int
-    /// Floats per padded row: m x tile columns + 2 (F4), or 8 phases x `phaseWidth` (F6).
-    let rowStride: Int
-    /// F6: floats per phase row (tile columns, plus room for a whole SIMD8 past the last).
-    let phaseWidth: Int
+    let width: Int
 
     init(_ g: Conv2dGeometry, _ tiles: WinogradTiling, _ x: UnsafePointer<Float>) {
-        let m = tiles.size
         channels = g.inChannels
-        height = m * tiles.rows + 2
-        let width = m * tiles.columns + 2
-        phaseWidth = m == 6 ? Kernels.roundUp8(tiles.columns) + 8 : 0
-        rowStride = m == 6 ? 8 * phaseWidth : width
-        let (h, w, p, hp, stride, phaseWidth) = (g.height, g.width, g.padding, height, rowStride, phaseWidth)
-        let base = UnsafeMutablePointer<Float>.allocate(capacity: channels * hp * stride)
+        height = 4 * tiles.rows + 2
+        width = 4 * tiles.columns + 2
+        let (h, w, p, hp, wp) = (g.height, g.width, g.padding, height, width)
+        let base = UnsafeMutablePointer<Float>.allocate(capacity: channels * hp * wp)
         self.base = base
         Kernels.parallelFor(channels) { range in
             for c in range {
-                let dst = base + c * hp * stride, src = x + c * h * w
+                let dst = base + c * hp * wp, src = x + c * h * w
                 // Input rows beyond the padded height are never read by any tile (they only
                 // exist when padding is 0 and the output is smaller than the input).
-                let rows = min(h, hp - p), columns = min(w, width - p)
-                for r in 0..<hp {
-                    let row = dst + r * stride
-                    let inside = r >= p && r < p + rows
-                    if m == 6 {
-                        row.initialize(repeating: 0, count: stride)
-                        guard inside else { continue }
-                        let line = src + (r - p) * w
-                        for phase in 0..<8 {
-                            let out = row + phase * phaseWidth
-                            for t in 0..<tiles.columns {
-                                let column = 6 * t + phase - p
-                                if column >= 0 && column < columns { out[t] = line[column] }
-                            }
-                        }
-                    } else if inside {
-                        row.initialize(repeating: 0, count: p)
-                        (row + p).initialize(from: src + (r - p) * w, count: columns)
-                        (row + p + columns).initialize(repeating: 0, count: width - p - columns)
-                    } else {
-                        row.initialize(repeating: 0, count: width)
-                    }
+                let rows = min(h, hp - p), columns = min(w, wp - p)
+                dst.initialize(repeating: 0, count: p * wp)
+                for r in 0..<rows {
+                    let row = dst + (p + r) * wp
+                    row.initialize(repeating: 0, count: p)
+                    (row + p).initialize(from: src + r * w, count: columns)
+                    (row + p + columns).initialize(repeating: 0, count: wp - p - columns)
                 }
+                (dst + (p + rows) * wp).initialize(repeating: 0, count: (hp - p - rows) * wp)
             }
         }
     }
@@ -251,9 +183,9 @@ extension Kernels {
     // (d B), then each column of that (B^T ·), and the 36 results stored as whole vectors.
     // Eight neighbouring tiles of one tile row read 34 consecutive floats per input row,
     // de-interleaved with shuffles; groups that wrap to the next tile row gather per lane.
-    static func winogradInputTransform(_ x: WinogradInput, _ tiles: WinogradTiling,
+    static func winogradInputTransform(_ x: WinogradPaddedInput, _ tiles: WinogradTiling,
                                        first t0: Int, count n: Int, v: UnsafeMutablePointer<Float>, ld: Int) {
-        let wp = x.rowStride
+        let wp = x.width
         let componentStride = x.channels * ld
         withUnsafeTemporaryAllocation(of: TileLanes.self, capacity: 36) { buffer in
             let rowsDone = buffer.baseAddress!  // d B, row-major 6 x 6

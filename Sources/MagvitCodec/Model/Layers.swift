@@ -7,8 +7,8 @@ struct Conv2d {
     let kernel: Int
     let stride: Int
     let padding: Int
-    /// Which Winograd variant's matrices `weight` holds, or nil for (out, k, k, in).
-    let winograd: WinogradTile?
+    /// Whether `weight` holds Winograd F(4x4, 3x3) matrices rather than (out, k, k, in).
+    let winograd: Bool
     let weight: [Float]
     /// (out), when the layer has one.
     let bias: [Float]?
@@ -24,12 +24,12 @@ struct Conv2d {
         self.padding = padding
         let torchWeight = scope("weight", shape: [outChannels, inChannels, kernel, kernel])
         let ohwi = Kernels.ohwiFromOIHW(torchWeight.data, outChannels: outChannels, inChannels: inChannels, kernel: kernel)
-        winograd = inputSize.flatMap {
-            Conv2dAlgorithm.preferredWinogradTile(for: Conv2dGeometry(
+        winograd = inputSize.map {
+            Conv2dAlgorithm.prefersWinograd(for: Conv2dGeometry(
                 inChannels: inChannels, outChannels: outChannels, height: $0, width: $0,
                 kernel: kernel, stride: stride, padding: padding))
-        }
-        weight = winograd.map { Kernels.winogradWeights(ohwi: ohwi, outChannels: outChannels, inChannels: inChannels, tile: $0) } ?? ohwi
+        } ?? false
+        weight = winograd ? Kernels.winogradWeights(ohwi: ohwi, outChannels: outChannels, inChannels: inChannels) : ohwi
         bias = hasBias ? scope("bias", shape: [outChannels]).data : nil
     }
 
@@ -41,14 +41,14 @@ struct Conv2d {
         precondition(x.shape[0] == inChannels, "\(g) given \(x.shape)")
         let shape = [outChannels, g.outHeight, g.outWidth]
         if let residual { precondition(residual.shape == shape, "adding \(residual.shape) to \(g)") }
-        let accumulate = winograd != nil && residual != nil
+        let accumulate = winograd && residual != nil
         func run(_ y: UnsafeMutablePointer<Float>) {
             x.data.withUnsafeBufferPointer { xp in
                 weight.withUnsafeBufferPointer { w in
                     (bias ?? []).withUnsafeBufferPointer { b in
                         let bp = bias == nil ? nil : b.baseAddress
-                        if let winograd {
-                            Kernels.conv2dWinograd(g, tile: winograd, input: xp.baseAddress!, transformedWeight: w.baseAddress!,
+                        if winograd {
+                            Kernels.conv2dWinograd(g, input: xp.baseAddress!, transformedWeight: w.baseAddress!,
                                                    bias: bp, output: y, accumulate: accumulate)
                         } else {
                             Kernels.conv2d(g, input: xp.baseAddress!, weight: w.baseAddress!, bias: bp, output: y)
