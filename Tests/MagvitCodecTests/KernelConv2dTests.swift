@@ -19,6 +19,7 @@ final class KernelConv2dTests: XCTestCase {
         Conv2dGeometry(inChannels: 4, outChannels: 3, height: 17, width: 16, kernel: 5, stride: 2, padding: 2),
         Conv2dGeometry(inChannels: 3, outChannels: 2, height: 13, width: 10, kernel: 4, stride: 3, padding: 1),
         Conv2dGeometry(inChannels: 40, outChannels: 33, height: 20, width: 18, kernel: 3, stride: 2, padding: 1),
+        Conv2dGeometry(inChannels: 5, outChannels: 6, height: 10, width: 37, kernel: 3, stride: 2, padding: 0),
     ]
 
     func check(_ g: Conv2dGeometry, algorithm: Conv2dAlgorithm?, withBias: Bool, seed: UInt64) -> Float {

@@ -12,15 +12,15 @@ extension Kernels {
     // The phase images are made a band at a time too (the band's rows plus `reach` more), so
     // they are still in cache when the GEMMs read them and the scratch stays bounded.
     static func conv2dPolyphase(_ g: Conv2dGeometry, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
-                                _ bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>,
-                                phaseBudget: Int = convBandFloats) {
+                                _ bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>) {
         let k = g.kernel, s = g.stride, cin = g.inChannels, cout = g.outChannels
         let ho = g.outHeight, wo = g.outWidth
         let reach = (k - 1) / s
         let wq = wo + reach
         let phaseCount = s * s
+        // Both the output band and the band's phase images stay within the band budget.
         let bandRows = max(1, min(ho, convBandFloats / max(1, cout * wq),
-                                  phaseBudget / max(1, phaseCount * cin * wq) - reach))
+                                  convBandFloats / max(1, phaseCount * cin * wq) - reach))
         let plane = (bandRows + reach) * wq
         // The junk columns of the last row of the last phase read up to `reach` floats past it.
         let phases = UnsafeMutablePointer<Float>.allocate(capacity: phaseCount * cin * plane + reach)
@@ -81,8 +81,9 @@ extension Kernels {
     // everything else is zeroed. Source column ix goes to column phase (ix + p) % 2 at
     // column (ix + p) / 2, so evens and odds each land on one phase at a fixed offset.
     private static func fillStride2Phases(_ g: Conv2dGeometry, rowPhase a: Int, source: UnsafePointer<Float>,
-                                  evenColumns: UnsafeMutablePointer<Float>, oddColumns: UnsafeMutablePointer<Float>,
-                                  rows: Range<Int>, columns: Int) {
+                                          evenColumns: UnsafeMutablePointer<Float>,
+                                          oddColumns: UnsafeMutablePointer<Float>,
+                                          rows: Range<Int>, columns: Int) {
         let p = g.padding, width = g.width
         let destinations = (evenColumns, oddColumns)
         // Where the source's even and odd columns start, and how many of each fit.
@@ -110,15 +111,15 @@ extension Kernels {
                 UnsafeMutableRawPointer(toO + m).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
                 m += 8
             }
-            for e in m..<max(m, evenCount) { toE[e] = src[2 * e] }
-            for o in m..<max(m, oddCount) { toO[o] = src[2 * o + 1] }
+            for e in m..<evenCount { toE[e] = src[2 * e] }
+            for o in m..<oddCount { toO[o] = src[2 * o + 1] }
             (toE + evenCount).initialize(repeating: 0, count: columns - evenStart - evenCount)
             (toO + oddCount).initialize(repeating: 0, count: columns - oddStart - oddCount)
         }
     }
 
-    // One channel's phase image: destination (i, j) = zero-padded source (s*i + a, s*j + b),
-    // with zeros wherever that falls outside the source.
+    // Any stride: one channel's phase image, rows `rows` of it: destination (i, j) =
+    // zero-padded source (s*i + a, s*j + b), with zeros wherever that falls outside the source.
     private static func fillPhasePlane(_ g: Conv2dGeometry, rowPhase a: Int, columnPhase b: Int,
                                        source: UnsafePointer<Float>, destination: UnsafeMutablePointer<Float>,
                                        rows: Range<Int>, columns: Int) {
@@ -135,12 +136,7 @@ extension Kernels {
             }
             dst.initialize(repeating: 0, count: j0)
             let src = source + iy * width
-            let offset = b - p
-            if s == 2 {
-                for j in j0..<j1 { dst[j] = src[2 * j + offset] }
-            } else {
-                for j in j0..<j1 { dst[j] = src[s * j + offset] }
-            }
+            for j in j0..<j1 { dst[j] = src[s * j + b - p] }
             (dst + j1).initialize(repeating: 0, count: columns - j1)
         }
     }
