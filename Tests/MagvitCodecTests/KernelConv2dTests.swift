@@ -20,6 +20,10 @@ final class KernelConv2dTests: XCTestCase {
         Conv2dGeometry(inChannels: 3, outChannels: 2, height: 13, width: 10, kernel: 4, stride: 3, padding: 1),
         Conv2dGeometry(inChannels: 40, outChannels: 33, height: 20, width: 18, kernel: 3, stride: 2, padding: 1),
         Conv2dGeometry(inChannels: 5, outChannels: 6, height: 10, width: 37, kernel: 3, stride: 2, padding: 0),
+        // At least 32x32 outputs: polyphase groups taps that share an offset into one GEMM.
+        Conv2dGeometry(inChannels: 3, outChannels: 2, height: 64, width: 66, kernel: 5, stride: 2, padding: 2),
+        Conv2dGeometry(inChannels: 2, outChannels: 3, height: 97, width: 99, kernel: 4, stride: 3, padding: 1),
+        Conv2dGeometry(inChannels: 3, outChannels: 4, height: 65, width: 66, kernel: 3, stride: 2, padding: 0),
     ]
 
     func check(_ g: Conv2dGeometry, algorithm: Conv2dAlgorithm?, withBias: Bool, seed: UInt64) -> Float {
@@ -66,13 +70,36 @@ final class KernelConv2dTests: XCTestCase {
     }
 
     func testPolyphaseSplitsLargeImagesIntoBandsCorrectly() {
-        // 64 channels x 131 phase columns x 131 rows exceeds one band, so a full band and a
-        // short last one run; odd input sizes leave the last phase row and column partly padding.
+        // 64 channels x 131 phase columns x 131 rows exceeds one band, so two bands run (of 66
+        // and 65 rows); odd input sizes leave the last phase row and column partly padding.
         let g = Conv2dGeometry(inChannels: 16, outChannels: 64, height: 261, width: 259, kernel: 3, stride: 2, padding: 1)
         XCTAssertGreaterThan(g.outChannels * (g.outWidth + 1) * g.outHeight, Kernels.convBandFloats)
         let err = check(g, algorithm: .polyphase, withBias: true, seed: 21)
         print("\(g) polyphase: max abs diff \(err)")
         XCTAssertLessThan(err, 1e-4)
+    }
+
+    func testPolyphaseGroupsEveryStride2OffsetIntoOneGemm() {
+        // 3x3/2: offsets (0,0), (0,1), (1,0), (1,1) read 4, 2, 2 and 1 phases.
+        let plan = PolyphasePlan(kernel: 3, stride: 2)
+        XCTAssertEqual(plan.groups.map(\.taps.count), [4, 2, 2, 1])
+        XCTAssertEqual(Set(plan.slots), [0, 1, 2, 3])
+        for group in plan.groups {
+            for (i, tap) in group.taps.enumerated() {
+                XCTAssertEqual(tap.ky / 2, group.dy)
+                XCTAssertEqual(tap.kx / 2, group.dx)
+                XCTAssertEqual(plan.slots[(tap.ky % 2) * 2 + tap.kx % 2], group.firstSlot + i)
+            }
+        }
+        XCTAssertEqual(PolyphasePlan(kernel: 3, stride: 2, groupingTaps: false).groups.count, 9)
+        // Every tap exactly once, whatever the kernel and stride.
+        for (k, s) in [(3, 2), (5, 2), (4, 3), (11, 4)] {
+            for grouping in [true, false] {
+                let plan = PolyphasePlan(kernel: k, stride: s, groupingTaps: grouping)
+                let taps = plan.groups.flatMap { $0.taps.map { $0.ky * k + $0.kx } }
+                XCTAssertEqual(taps.sorted(), Array(0..<(k * k)), "\(k)x\(k)/\(s)")
+            }
+        }
     }
 
     func testPreferredAlgorithmFollowsTheShape() {
