@@ -8,8 +8,10 @@ extension Kernels {
     /// C[m,n] = alpha * op(A)[m,k] * op(B)[k,n] + beta * C[m,n], row-major.
     /// `lda`, `ldb`, `ldc` are the row strides of A, B and C as stored.
     ///
-    /// Big products are split over the cores by blocks of columns (of rows when C is narrow),
-    /// each a single-threaded BLAS call; inside a `parallelFor` it runs on the calling thread.
+    /// Big products are split over the cores along C's longer side (column blocks when C is
+    /// wider than tall, else row blocks), so each part keeps the wider of its two dimensions;
+    /// each part is a single-threaded BLAS call. Inside a `parallelFor` it runs on the calling
+    /// thread.
     public static func gemm(
         transA: Bool = false, transB: Bool = false,
         m: Int, n: Int, k: Int,
@@ -25,7 +27,7 @@ extension Kernels {
             return gemmOnThisThread(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         }
-        if n >= m || n >= 64 * parts {
+        if n > m {
             // Column blocks, multiples of 16 so every block keeps whole SIMD panels.
             let blocks = (n + 15) / 16
             parallelFor(parts) { range in
