@@ -104,7 +104,9 @@ final class KernelConv2dTests: XCTestCase {
 
     func testPreferredAlgorithmFollowsTheShape() {
         XCTAssertEqual(Conv2dAlgorithm.preferred(for: Self.geometries[0]), .pointwise)
-        XCTAssertEqual(Conv2dAlgorithm.preferred(for: Self.geometries[1]), .shiftedGemm)
+        XCTAssertEqual(Conv2dAlgorithm.preferred(for: Self.geometries[1]), .im2col, "6 input channels")
+        XCTAssertEqual(Conv2dAlgorithm.preferred(for: Conv2dGeometry(inChannels: 16, outChannels: 8, height: 13, width: 10,
+                                                                      kernel: 3, padding: 1)), .shiftedGemm)
         XCTAssertEqual(Conv2dAlgorithm.preferred(for: Self.geometries[4]), .im2col)
         XCTAssertEqual(Conv2dAlgorithm.preferred(for: Self.geometries[6]), .im2col)
         XCTAssertEqual(Conv2dAlgorithm.preferred(for: Self.geometries[12]), .polyphase)

@@ -87,11 +87,13 @@ final class KernelWinogradTests: XCTestCase {
 
     func testModelsPreferWinogradOnlyForBigStrideOneThreeByThree() {
         func g(_ size: Int, kernel: Int = 3, stride: Int = 1) -> Conv2dGeometry {
-            Conv2dGeometry(inChannels: 8, outChannels: 8, height: size, width: size, kernel: kernel, stride: stride, padding: kernel / 2)
+            Conv2dGeometry(inChannels: 32, outChannels: 8, height: size, width: size, kernel: kernel, stride: stride, padding: kernel / 2)
         }
         XCTAssertTrue(Conv2dAlgorithm.prefersWinograd(for: g(256)))
         XCTAssertTrue(Conv2dAlgorithm.prefersWinograd(for: g(32)))
         XCTAssertFalse(Conv2dAlgorithm.prefersWinograd(for: g(16)))
+        XCTAssertFalse(Conv2dAlgorithm.prefersWinograd(for: Conv2dGeometry(inChannels: 3, outChannels: 128, height: 256, width: 256,
+                                                                            kernel: 3, padding: 1)), "RGB input layer")
         XCTAssertFalse(Conv2dAlgorithm.prefersWinograd(for: g(256, stride: 2)))
         XCTAssertFalse(Conv2dAlgorithm.prefersWinograd(for: g(256, kernel: 1)))
         XCTAssertFalse(Conv2dAlgorithm.prefersWinograd(for: g(256, kernel: 5)))
