@@ -14,9 +14,6 @@
 // scale, versus ~1e-6 for a plain GEMM.
 
 extension Kernels {
-    /// Output tile edge (m) and input tile edge (m + r - 1) of F(4x4, 3x3).
-    static let winogradTile = 4
-    static let winogradInputTile = 6
     /// Frequency components per tile: 6 x 6.
     static let winogradComponents = 36
     /// Scratch budget (floats) for the blocks of transformed inputs plus products of all
