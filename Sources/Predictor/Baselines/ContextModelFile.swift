@@ -1,4 +1,5 @@
 import Foundation
+import MagvitCodec
 
 /// The compact binary file of a `ContextModel`, little-endian:
 /// magic "TTCTXMDL" (8 bytes), version u32 (1), context count u32, stride u32,
@@ -8,7 +9,7 @@ extension ContextModel {
     public static let fileVersion: UInt32 = 1
     static let headerSize = 8 + 4 + 4 + 4 + 8
 
-    /// Writes the model atomically (a temporary file in the same directory, then a rename).
+    /// Writes the model atomically (`AtomicOutput`: a temporary file beside it, then a rename).
     public func save(to url: URL) throws {
         var bytes = Self.fileMagic
         func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
@@ -17,17 +18,7 @@ extension ContextModel {
         put(UInt32(stride))
         put(UInt64(trainingFrames))
         for p in bitProbabilities { put(p.bitPattern) }
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
-        do {
-            try Data(bytes).write(to: temporary)
-        } catch {
-            throw BaselineError(url.path, "cannot write (\(error.localizedDescription))")
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw BaselineError(url.path, "cannot move the written file into place (\(reason))")
-        }
+        try AtomicOutput(destination: url).write(Data(bytes))
     }
 
     public static func load(from url: URL) throws -> ContextModel {
