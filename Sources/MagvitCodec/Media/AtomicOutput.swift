@@ -34,10 +34,12 @@ public struct AtomicOutput {
             abandon()
             throw MediaError.cannotWrite(path: destination.path, reason: reason)
         }
+        PendingOutputs.unregister(temporary)
     }
 
     public func abandon() {
         unlink(temporary.path)
+        PendingOutputs.unregister(temporary)
     }
 
     /// Writes `data` to the temporary file and commits it.
