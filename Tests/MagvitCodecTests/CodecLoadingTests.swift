@@ -17,7 +17,7 @@ final class CodecLoadingTests: XCTestCase {
     /// A PyTorch (out, in, k, k) weight in the form `layer` keeps it: OHWI, or its Winograd transform.
     func prepared(_ oihw: [Float], for layer: Conv2d) -> [Float] {
         let ohwi = Kernels.ohwiFromOIHW(oihw, outChannels: layer.outChannels, inChannels: layer.inChannels, kernel: layer.kernel)
-        return layer.winograd ? Kernels.winogradWeights(ohwi: ohwi, outChannels: layer.outChannels, inChannels: layer.inChannels) : ohwi
+        return layer.winograd ? Kernels.winogradFilter(ohwi: ohwi, outChannels: layer.outChannels, inChannels: layer.inChannels) : ohwi
     }
 
     func testConvolutionsOnBigImagesKeepWinogradWeightsAndSmallOnesPlainWeights() throws {
@@ -27,7 +27,8 @@ final class CodecLoadingTests: XCTestCase {
         XCTAssertFalse(decoder.midBlocks[0].conv1.winograd)
         XCTAssertTrue(decoder.up[0].blocks[0].conv2.winograd)
         XCTAssertTrue(decoder.convOut.winograd)
-        XCTAssertEqual(decoder.convOut.weight.count, Kernels.winogradComponents * 3 * decoder.convOut.inChannels)
+        // 3 output channels, packed in one panel of 6 rows (the other three zero).
+        XCTAssertEqual(decoder.convOut.weight.count, Kernels.winogradComponents * 6 * decoder.convOut.inChannels)
     }
 
     func testEMADecodeDiffersClearlyFromPlainDecode() throws {

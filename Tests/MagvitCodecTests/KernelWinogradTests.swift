@@ -32,7 +32,7 @@ final class KernelWinogradTests: XCTestCase {
         let residual = randomFloats(g.outputCount, seed: seed + 3)
         var fast = accumulate ? residual : [Float](repeating: .nan, count: g.outputCount)
         var slow = [Float](repeating: .nan, count: g.outputCount)
-        let u = Kernels.winogradWeights(ohwi: w, outChannels: g.outChannels, inChannels: g.inChannels)
+        let u = Kernels.winogradFilter(ohwi: w, outChannels: g.outChannels, inChannels: g.inChannels)
         b.withUnsafeBufferPointer { bias in
             let bp = withBias ? bias.baseAddress : nil
             Kernels.conv2dWinograd(g, input: x, transformedWeight: u, bias: bp, output: &fast, accumulate: accumulate,

@@ -42,7 +42,7 @@ public enum Conv2dAlgorithm: Sendable, CaseIterable {
     case im2col
     /// 3x3, stride 1: Winograd F(4x4, 3x3), 4x fewer multiplications (see Winograd.swift).
     /// Through `conv2d` the weights are transformed on every call; models transform them
-    /// once with `winogradWeights` and call `conv2dWinograd`.
+    /// once with `winogradFilter` and call `conv2dWinograd`.
     case winograd
     /// Stride 2 and more: the input split into its stride x stride phases, each a stride-1
     /// shifted-GEMM convolution with the taps that land on it (see Conv2dStrided.swift).
@@ -118,7 +118,7 @@ extension Kernels {
         case .im2col: conv2dIm2col(g, x, w, bias, y)
         case .polyphase: conv2dPolyphase(g, x, w, bias, y)
         case .winograd:
-            let u = winogradWeights(ohwi: w, outChannels: g.outChannels, inChannels: g.inChannels)
+            let u = winogradFilter(ohwi: w, outChannels: g.outChannels, inChannels: g.inChannels)
             conv2dWinograd(g, input: x, transformedWeight: u, bias: bias, output: y)
         }
     }

@@ -16,11 +16,11 @@
 extension Kernels {
     /// Frequency components per tile: 6 x 6.
     static let winogradComponents = 36
-    /// Scratch budget (floats) for the blocks of transformed inputs plus products of all
-    /// threads together (64 MB). Wide blocks make wide GEMMs: OpenBLAS runs (128 x 128) x
-    /// (128 x n) products ~25% faster at n = 600 than at n = 300 here, and repacks each
-    /// component's weights once per block.
-    public static let winogradBlockFloats = 16 << 20
+    /// Scratch budget (floats) for one block of transformed inputs plus their products, all
+    /// threads together (4 MB). Small enough that a thread's block stays in its share of
+    /// the cache between the input transform, the 36 products and the output transform;
+    /// the products themselves do not need wide blocks since the weights come prepacked.
+    public static let winogradBlockFloats = 1 << 20
 
     /// Whether F(4x4, 3x3) applies: a 3x3 kernel at stride 1 (any padding).
     public static func winogradApplies(to g: Conv2dGeometry) -> Bool {
@@ -65,7 +65,23 @@ extension Kernels {
         return u
     }
 
-    /// y = conv(x, w) + bias for a stride-1 3x3 convolution, from `u = winogradWeights(w)`.
+    /// What `conv2dWinograd` reads: `winogradWeights` with each component's (Cout, Cin)
+    /// matrix packed for `gemmPacked`, the 36 packed matrices one after another.
+    public static func winogradFilter(ohwi w: UnsafePointer<Float>, outChannels: Int, inChannels: Int) -> [Float] {
+        let u = winogradWeights(ohwi: w, outChannels: outChannels, inChannels: inChannels)
+        let shape = PackedRowPanels(rows: outChannels, depth: inChannels)
+        return [Float](unsafeUninitializedCapacity: winogradComponents * shape.floatCount) { packed, initialized in
+            u.withUnsafeBufferPointer { u in
+                for k in 0..<winogradComponents {
+                    shape.pack(u.baseAddress! + k * outChannels * inChannels, lda: inChannels,
+                               into: packed.baseAddress! + k * shape.floatCount)
+                }
+            }
+            initialized = winogradComponents * shape.floatCount
+        }
+    }
+
+    /// y = conv(x, w) + bias for a stride-1 3x3 convolution, from `u = winogradFilter(w)`.
     /// With `accumulate` the result is added to what y holds (e.g. a residual) instead.
     /// `scratchFloats` bounds the blocks' scratch memory (all threads together).
     ///
@@ -80,43 +96,60 @@ extension Kernels {
         scratchFloats: Int = winogradBlockFloats
     ) {
         precondition(winogradApplies(to: g), "Winograd F(4x4, 3x3) cannot compute \(g)")
-        let cin = g.inChannels, cout = g.outChannels
+        let cin = g.inChannels
+        let filter = PackedRowPanels(rows: g.outChannels, depth: cin)
+        let groupPanels = winogradGroupPanels, groupRows = groupPanels * PackedRowPanels.panelRows
         let tiles = WinogradTiling(g)
-        let padded = WinogradPaddedInput(g, tiles, x)
-        defer { padded.deallocate() }
-        // Each thread takes whole blocks of tiles through all three steps (its GEMMs run on
-        // that thread): no barrier between the steps. Blocks are a multiple of 8 tiles (one
-        // SIMD8 of tiles), within the scratch budget, and there are a multiple of the thread
-        // count of them, so that no thread waits for another at the end.
+        // Each thread takes blocks of whole tile rows through every step: copy the input rows
+        // they read, zero-padded, into a strip (one sequential read of each channel's rows);
+        // transform them (V, 36 x Cin x tiles); multiply (M, 36 x Cout x tiles); transform
+        // back into y. No barrier between the steps, and the strip, V and M stay in cache in
+        // between. Blocks stay within the scratch budget, and there are a multiple of the
+        // thread count of them where the rows allow, so no thread waits at the end.
         let workers = threadCount
-        let perTile = winogradComponents * (cin + cout)
-        let budgetTiles = max(8, scratchFloats / workers / perTile / 8 * 8)
-        let needed = (tiles.count + budgetTiles - 1) / budgetTiles
+        let perTile = winogradComponents * cin + groupRows * winogradComponents
+        let budgetRows = max(1, scratchFloats / workers / perTile / tiles.columns)
+        // At least 16 tiles per block where the image has them: the micro-kernel's width.
+        let minimumRows = min(tiles.rows, (packedGEMMColumns + tiles.columns - 1) / tiles.columns)
+        let needed = (tiles.rows + budgetRows - 1) / budgetRows
         let wanted = ((needed + workers - 1) / workers) * workers
-        let blockTiles = roundUp8((tiles.count + wanted - 1) / wanted)
-        let blocks = (tiles.count + blockTiles - 1) / blockTiles
+        let blockRows = max(minimumRows, (tiles.rows + wanted - 1) / wanted)
+        let blocks = (tiles.rows + blockRows - 1) / blockRows
+        let maxColumns = roundUp16(blockRows * tiles.columns)
         parallelFor(blocks) { range in
-            let v = UnsafeMutablePointer<Float>.allocate(capacity: winogradComponents * cin * blockTiles)
-            let m = UnsafeMutablePointer<Float>.allocate(capacity: winogradComponents * cout * blockTiles)
-            defer { v.deallocate(); m.deallocate() }
+            var strip = WinogradInputStrip(g, tiles, tileRows: blockRows)
+            let v = UnsafeMutablePointer<Float>.allocate(capacity: winogradComponents * cin * maxColumns)
+            let m = UnsafeMutablePointer<Float>.allocate(capacity: winogradComponents * groupRows * maxColumns)
+            defer { strip.deallocate(); v.deallocate(); m.deallocate() }
             for block in range {
-                let t0 = block * blockTiles
-                let n = min(blockTiles, tiles.count - t0)
-                let ld = roundUp8(n)
-                winogradInputTransform(padded, tiles, first: t0, count: n, v: v, ld: ld)
-                for k in 0..<winogradComponents {
-                    gemm(m: cout, n: n, k: cin,
-                         a: u + k * cout * cin, lda: cin,
-                         b: v + k * cin * ld, ldb: ld,
-                         c: m + k * cout * ld, ldc: ld)
+                let firstRow = block * blockRows
+                let rows = min(blockRows, tiles.rows - firstRow)
+                strip.fill(from: x, firstTileRow: firstRow, tileRows: rows)
+                let t0 = firstRow * tiles.columns, n = rows * tiles.columns
+                let ld = roundUp16(n)
+                winogradInputTransform(strip, tiles, first: t0, count: n, v: v, ld: ld)
+                // The products for a few output channels at a time, so that their 36 components
+                // are still in cache when the output transform reads them.
+                for firstPanel in stride(from: 0, to: filter.panels, by: groupPanels) {
+                    let panels = firstPanel..<min(filter.panels, firstPanel + groupPanels)
+                    for k in 0..<winogradComponents {
+                        gemmPacked(filter, panels: panels, a: u + k * filter.floatCount, b: v + k * cin * ld, ldb: ld, n: ld,
+                                   c: m + k * groupRows * ld, ldc: ld)
+                    }
+                    let channels = (panels.lowerBound * PackedRowPanels.panelRows)..<min(g.outChannels, panels.upperBound * PackedRowPanels.panelRows)
+                    winogradOutputTransform(g, tiles, m, ld: ld, componentRows: groupRows, channels: channels,
+                                            first: t0, count: n, bias: bias, y: y, accumulate: accumulate)
                 }
-                winogradOutputTransform(g, tiles, m, ld: ld, first: t0, count: n, bias: bias, y: y, accumulate: accumulate)
             }
         }
     }
 
+    /// Output channels whose products are computed together (in panels of 6).
+    static let winogradGroupPanels = 4
+
     @inline(__always)
-    static func roundUp8(_ n: Int) -> Int { (n + 7) & ~7 }
+    static func roundUp16(_ n: Int) -> Int { (n + 15) & ~15 }
+
 }
 
 /// Where the 4x4 output tiles of a convolution lie: row-major over a grid covering the output.
@@ -131,36 +164,47 @@ struct WinogradTiling {
     }
 }
 
-/// The input with the convolution's zero padding made explicit and widened to whole tiles, so
-/// every 6x6 input tile lies inside it and the transform reads without bounds checks.
-struct WinogradPaddedInput {
+/// The input rows that a run of tile rows reads, with the convolution's zero padding made
+/// explicit and widened to whole tiles, so every 6x6 input tile lies inside it and the
+/// transform reads without bounds checks. One per thread, refilled for each block.
+struct WinogradInputStrip {
     let base: UnsafeMutablePointer<Float>
     let channels: Int
     /// 4 x tile rows + 2, 4 x tile columns + 2
     let height: Int
     let width: Int
+    /// The tile row the strip's first row belongs to (set by `fill`).
+    private(set) var firstTileRow = 0
+    private let geometry: Conv2dGeometry
 
-    init(_ g: Conv2dGeometry, _ tiles: WinogradTiling, _ x: UnsafePointer<Float>) {
+    init(_ g: Conv2dGeometry, _ tiles: WinogradTiling, tileRows: Int) {
+        geometry = g
         channels = g.inChannels
-        height = 4 * tiles.rows + 2
+        height = 4 * tileRows + 2
         width = 4 * tiles.columns + 2
-        let (h, w, p, hp, wp) = (g.height, g.width, g.padding, height, width)
-        let base = UnsafeMutablePointer<Float>.allocate(capacity: channels * hp * wp)
-        self.base = base
-        Kernels.parallelFor(channels) { range in
-            for c in range {
-                let dst = base + c * hp * wp, src = x + c * h * w
-                // Input rows beyond the padded height are never read by any tile (they only
-                // exist when padding is 0 and the output is smaller than the input).
-                let rows = min(h, hp - p), columns = min(w, wp - p)
-                dst.initialize(repeating: 0, count: p * wp)
-                for r in 0..<rows {
-                    let row = dst + (p + r) * wp
-                    row.initialize(repeating: 0, count: p)
-                    (row + p).initialize(from: src + r * w, count: columns)
-                    (row + p + columns).initialize(repeating: 0, count: wp - p - columns)
+        base = UnsafeMutablePointer<Float>.allocate(capacity: channels * height * width)
+    }
+
+    /// Copies the padded input rows of tile rows first ..< first + tileRows.
+    mutating func fill(from x: UnsafePointer<Float>, firstTileRow first: Int, tileRows: Int) {
+        firstTileRow = first
+        let (h, w, p, hs, ws) = (geometry.height, geometry.width, geometry.padding, height, width)
+        let rows = 4 * tileRows + 2
+        // Input columns past the padded width are never read by any tile (only when padding
+        // is 0 and the output is narrower than the input).
+        let columns = min(w, ws - p)
+        for c in 0..<channels {
+            let dst = base + c * hs * ws, src = x + c * h * w
+            for r in 0..<rows {
+                let row = dst + r * ws
+                let iy = 4 * first + r - p
+                guard iy >= 0 && iy < h else {
+                    row.update(repeating: 0, count: ws)
+                    continue
                 }
-                (dst + (p + rows) * wp).initialize(repeating: 0, count: (hp - p - rows) * wp)
+                row.update(repeating: 0, count: p)
+                (row + p).update(from: src + iy * w, count: columns)
+                (row + p + columns).update(repeating: 0, count: ws - p - columns)
             }
         }
     }
@@ -183,7 +227,7 @@ extension Kernels {
     // (d B), then each column of that (B^T ·), and the 36 results stored as whole vectors.
     // Eight neighbouring tiles of one tile row read 34 consecutive floats per input row,
     // de-interleaved with shuffles; groups that wrap to the next tile row gather per lane.
-    static func winogradInputTransform(_ x: WinogradPaddedInput, _ tiles: WinogradTiling,
+    static func winogradInputTransform(_ x: WinogradInputStrip, _ tiles: WinogradTiling,
                                        first t0: Int, count n: Int, v: UnsafeMutablePointer<Float>, ld: Int) {
         let wp = x.width
         let componentStride = x.channels * ld
@@ -191,14 +235,15 @@ extension Kernels {
             let rowsDone = buffer.baseAddress!  // d B, row-major 6 x 6
             for c in 0..<x.channels {
                 let plane = UnsafePointer(x.base + c * x.height * wp)
-                for j0 in stride(from: 0, to: n, by: 8) {
+                // Columns n ..< ld (padding up to the micro-kernel's width) repeat the last tile.
+                for j0 in stride(from: 0, to: ld, by: 8) {
                     let first = t0 + j0
                     let ty = first / tiles.columns, tx = first % tiles.columns
-                    let sameRow = tx + 8 <= tiles.columns
+                    let sameRow = j0 + 8 <= n && tx + 8 <= tiles.columns
                     for r in 0..<6 {
                         let d0, d1, d2, d3, d4, d5: TileLanes
                         if sameRow {
-                            let row = plane + (4 * ty + r) * wp + 4 * tx
+                            let row = plane + (4 * (ty - x.firstTileRow) + r) * wp + 4 * tx
                             let a = UnsafeRawPointer(row).loadUnaligned(as: SIMD16<Float>.self)
                             let b = UnsafeRawPointer(row + 16).loadUnaligned(as: SIMD16<Float>.self)
                             let (e0, e1) = (row[32], row[33])
@@ -214,7 +259,7 @@ extension Kernels {
                             for lane in 0..<8 {
                                 // Lanes past the block repeat its last tile; their results are never read.
                                 let t = t0 + min(j0 + lane, n - 1)
-                                let row = plane + (4 * (t / tiles.columns) + r) * wp + 4 * (t % tiles.columns)
+                                let row = plane + (4 * (t / tiles.columns - x.firstTileRow) + r) * wp + 4 * (t % tiles.columns)
                                 g0[lane] = row[0]; g1[lane] = row[1]; g2[lane] = row[2]
                                 g3[lane] = row[3]; g4[lane] = row[4]; g5[lane] = row[5]
                             }
@@ -273,18 +318,18 @@ extension Kernels {
     // 36 whole-vector loads, SIMD8 arithmetic, then the 4x4 results scattered to the image
     // (clipped at its right and bottom edges).
     static func winogradOutputTransform(_ g: Conv2dGeometry, _ tiles: WinogradTiling, _ m: UnsafePointer<Float>, ld: Int,
-                                        first t0: Int, count n: Int, bias: UnsafePointer<Float>?,
-                                        y: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        let cout = g.outChannels, ho = g.outHeight, wo = g.outWidth
-        let componentStride = cout * ld
+                                        componentRows: Int, channels: Range<Int>, first t0: Int, count n: Int,
+                                        bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let ho = g.outHeight, wo = g.outWidth
+        let componentStride = componentRows * ld
         withUnsafeTemporaryAllocation(of: TileLanes.self, capacity: 24 + 16) { buffer in
             let tm = buffer.baseAddress!       // A^T M: 4 x 6
             let result = tm + 24               // A^T M A: 4 x 4
-            for o in 0..<cout {
+            for o in channels {
                 let b = TileLanes(repeating: bias?[o] ?? 0)
                 let plane = y + o * ho * wo
                 for j0 in stride(from: 0, to: n, by: 8) {
-                    let src = UnsafeRawPointer(m + o * ld + j0)
+                    let src = UnsafeRawPointer(m + (o - channels.lowerBound) * ld + j0)
                     let step = componentStride * MemoryLayout<Float>.stride
                     @inline(__always) func load(_ r: Int, _ col: Int) -> TileLanes {
                         src.loadUnaligned(fromByteOffset: (r * 6 + col) * step, as: TileLanes.self)

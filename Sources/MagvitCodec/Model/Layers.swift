@@ -29,7 +29,7 @@ struct Conv2d {
                 inChannels: inChannels, outChannels: outChannels, height: $0, width: $0,
                 kernel: kernel, stride: stride, padding: padding))
         } ?? false
-        weight = winograd ? Kernels.winogradWeights(ohwi: ohwi, outChannels: outChannels, inChannels: inChannels) : ohwi
+        weight = winograd ? Kernels.winogradFilter(ohwi: ohwi, outChannels: outChannels, inChannels: inChannels) : ohwi
         bias = hasBias ? scope("bias", shape: [outChannels]).data : nil
     }
 
