@@ -17,18 +17,23 @@ final class CodecLoadingTests: XCTestCase {
     /// A PyTorch (out, in, k, k) weight in the form `layer` keeps it: OHWI, or its Winograd transform.
     func prepared(_ oihw: [Float], for layer: Conv2d) -> [Float] {
         let ohwi = Kernels.ohwiFromOIHW(oihw, outChannels: layer.outChannels, inChannels: layer.inChannels, kernel: layer.kernel)
-        return layer.winograd ? Kernels.winogradFilter(ohwi: ohwi, outChannels: layer.outChannels, inChannels: layer.inChannels) : ohwi
+        return layer.winograd.map {
+            Kernels.winogradFilter(ohwi: ohwi, outChannels: layer.outChannels, inChannels: layer.inChannels, tile: $0)
+        } ?? ohwi
     }
 
-    func testConvolutionsOnBigImagesKeepWinogradWeightsAndSmallOnesPlainWeights() throws {
+    func testConvolutionsKeepF4x4WeightsOnBigImagesF2x2OnSmallOnesAndPlainWeightsOtherwise() throws {
         let decoder = try XCTUnwrap(CodecFixture.plainCodec.get().decoder)
+        let encoder = try XCTUnwrap(CodecFixture.plainCodec.get().encoder)
         // The fixture decodes 16x16 codes to 256x256: the first level runs at 16x16, the last at 256x256.
-        XCTAssertFalse(decoder.convIn.winograd)
-        XCTAssertFalse(decoder.midBlocks[0].conv1.winograd)
-        XCTAssertTrue(decoder.up[0].blocks[0].conv2.winograd)
-        XCTAssertTrue(decoder.convOut.winograd)
+        XCTAssertEqual(decoder.convIn.winograd, .f2x2)
+        XCTAssertEqual(decoder.midBlocks[0].conv1.winograd, .f2x2)
+        XCTAssertEqual(decoder.up[0].blocks[0].conv2.winograd, .f4x4)
+        XCTAssertEqual(decoder.convOut.winograd, .f4x4)
+        XCTAssertNil(encoder.convIn.winograd, "RGB input")
+        XCTAssertNil(encoder.down[0].downsample?.winograd, "stride 2")
         // 3 output channels, packed in one panel of 6 rows (the other three zero).
-        XCTAssertEqual(decoder.convOut.weight.count, Kernels.winogradComponents * 6 * decoder.convOut.inChannels)
+        XCTAssertEqual(decoder.convOut.weight.count, WinogradTile.f4x4.components * 6 * decoder.convOut.inChannels)
     }
 
     func testEMADecodeDiffersClearlyFromPlainDecode() throws {

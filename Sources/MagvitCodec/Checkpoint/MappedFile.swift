@@ -47,6 +47,12 @@ final class MappedFile: @unchecked Sendable {
         return UnsafeRawBufferPointer(start: base + offset, count: length)
     }
 
+    /// Drops the pages of bytes offset ..< offset + length from this process's resident
+    /// memory (see `MemoryMap.dropPages`): loaders call it once a tensor has been copied out.
+    func dropPages(at offset: Int, count length: Int) {
+        map.dropPages(offset: offset, count: length)
+    }
+
     func u8(at offset: Int, _ what: @autoclosure () -> String) throws -> UInt8 {
         try bytes(at: offset, count: 1, what())[0]
     }

@@ -97,6 +97,9 @@ struct StoredTensor {
             guard let dst = out.baseAddress else { return }
             if isContiguous {
                 ElementConversion.convert(base + storageOffset * size, dtype: dtype, count: count, stride: 1, into: dst)
+                // The copy is what the model keeps; without this, the checkpoint's pages
+                // would stay resident beside it until the whole file is closed.
+                file.dropPages(at: storageByteOffset + storageOffset * size, count: count * size)
                 return
             }
             // Walk the outer dimensions with an odometer; the innermost runs with its own stride.

@@ -1,14 +1,15 @@
 /// A 2-D convolution layer. PyTorch stores its weight as (out, in, k, k); it is repacked once,
 /// here, into what the layer's algorithm reads: the kernels' (out, k, k, in) layout, or for
-/// stride-1 3x3 layers on big images the Winograd transform of it (36 x (out, in)).
+/// stride-1 3x3 layers the Winograd transform of it (16 or 36 x (out, in), packed).
 struct Conv2d {
     let inChannels: Int
     let outChannels: Int
     let kernel: Int
     let stride: Int
     let padding: Int
-    /// Whether `weight` holds Winograd F(4x4, 3x3) matrices rather than (out, k, k, in).
-    let winograd: Bool
+    /// The Winograd tile whose transformed matrices `weight` holds, or nil when it holds
+    /// (out, k, k, in).
+    let winograd: WinogradTile?
     let weight: [Float]
     /// (out), when the layer has one.
     let bias: [Float]?
@@ -24,12 +25,12 @@ struct Conv2d {
         self.padding = padding
         let torchWeight = scope("weight", shape: [outChannels, inChannels, kernel, kernel])
         let ohwi = Kernels.ohwiFromOIHW(torchWeight.data, outChannels: outChannels, inChannels: inChannels, kernel: kernel)
-        winograd = inputSize.map {
-            Conv2dAlgorithm.prefersWinograd(for: Conv2dGeometry(
+        winograd = inputSize.flatMap {
+            Conv2dAlgorithm.preferredWinogradTile(for: Conv2dGeometry(
                 inChannels: inChannels, outChannels: outChannels, height: $0, width: $0,
                 kernel: kernel, stride: stride, padding: padding))
-        } ?? false
-        weight = winograd ? Kernels.winogradFilter(ohwi: ohwi, outChannels: outChannels, inChannels: inChannels) : ohwi
+        }
+        weight = winograd.map { Kernels.winogradFilter(ohwi: ohwi, outChannels: outChannels, inChannels: inChannels, tile: $0) } ?? ohwi
         bias = hasBias ? scope("bias", shape: [outChannels]).data : nil
     }
 
@@ -41,14 +42,14 @@ struct Conv2d {
         precondition(x.shape[0] == inChannels, "\(g) given \(x.shape)")
         let shape = [outChannels, g.outHeight, g.outWidth]
         if let residual { precondition(residual.shape == shape, "adding \(residual.shape) to \(g)") }
-        let accumulate = winograd && residual != nil
+        let accumulate = winograd != nil && residual != nil
         func run(_ y: UnsafeMutablePointer<Float>) {
             x.data.withUnsafeBufferPointer { xp in
                 weight.withUnsafeBufferPointer { w in
                     (bias ?? []).withUnsafeBufferPointer { b in
                         let bp = bias == nil ? nil : b.baseAddress
-                        if winograd {
-                            Kernels.conv2dWinograd(g, input: xp.baseAddress!, transformedWeight: w.baseAddress!,
+                        if let winograd {
+                            Kernels.conv2dWinograd(g, tile: winograd, input: xp.baseAddress!, transformedWeight: w.baseAddress!,
                                                    bias: bp, output: y, accumulate: accumulate)
                         } else {
                             Kernels.conv2d(g, input: xp.baseAddress!, weight: w.baseAddress!, bias: bp, output: y)

@@ -41,6 +41,17 @@ public final class MemoryMap: @unchecked Sendable {
         bytes = UnsafeRawPointer(mapped)
     }
 
+    /// Tells the kernel this process is done with bytes offset ..< offset + count for now, so
+    /// their pages stop counting towards its resident memory (whole pages inside the range
+    /// only). Reading them again is still correct: the pages come back from the file.
+    public func dropPages(offset: Int, count: Int) {
+        guard let bytes, offset >= 0, count > 0, offset + count <= byteCount else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (offset + page - 1) / page * page, end = (offset + count) / page * page
+        guard end > start else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: bytes + start), end - start, MADV_DONTNEED)
+    }
+
     deinit {
         if let bytes { munmap(UnsafeMutableRawPointer(mutating: bytes), byteCount) }
     }
