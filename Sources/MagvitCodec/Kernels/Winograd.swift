@@ -54,10 +54,11 @@ public enum WinogradTile: Sendable, CaseIterable, CustomStringConvertible {
 
 extension Kernels {
     /// Scratch budget (floats) for one block of transformed inputs plus their products, all
-    /// threads together (4 MB). Small enough that a thread's block stays in its share of
-    /// the cache between the input transform, the products and the output transform; the
-    /// products themselves do not need wide blocks since the weights come prepacked.
-    public static let winogradBlockFloats = 1 << 20
+    /// threads together (2 MB). Small enough that a thread's block stays in its share of
+    /// the cache between the input transform, the products and the output transform (the
+    /// products need no wide blocks since the weights come prepacked). Decode and encode
+    /// timed best between 0.5 and 2 MB here, and 40-90% slower at 16 MB.
+    public static let winogradBlockFloats = 1 << 19
 
     /// Whether Winograd applies: a 3x3 kernel at stride 1 (any padding).
     public static func winogradApplies(to g: Conv2dGeometry) -> Bool {
