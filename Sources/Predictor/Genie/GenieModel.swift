@@ -52,14 +52,15 @@ public final class GenieModel {
         logits.values.withUnsafeMutableBufferPointer { out in
             for v in 0 ..< 2 {
                 let block = out.baseAddress! + v * S * classes
+                // Bias first, the product added to it (as in `Linear`).
+                if let bias = outXProj.bias {
+                    Kernels.fillRows(block, with: bias.readOnly + v * classes, rows: S, width: classes)
+                }
                 Kernels.gemm(
                     transB: true, m: S, n: classes, k: d, alpha: inputScale,
                     a: work.x + f * S * d, lda: d,
                     b: outXProj.weight.readOnly + v * classes * d, ldb: d,
-                    c: block, ldc: classes)
-                if let bias = outXProj.bias {
-                    Kernels.addRowVector(bias.readOnly + v * classes, to: block, rows: S, width: classes)
-                }
+                    beta: outXProj.bias == nil ? 0 : 1, c: block, ldc: classes)
             }
         }
         return logits

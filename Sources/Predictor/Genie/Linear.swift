@@ -20,11 +20,19 @@ struct Linear {
         _ x: UnsafePointer<Float>, rows: Int,
         into y: UnsafeMutablePointer<Float>, accumulating: Bool = false
     ) {
+        // The bias goes in before the product, which then adds to it (beta 1): with beta 0
+        // BLAS would spend a pass zeroing y, and adding the bias after would be another.
+        if let bias {
+            if accumulating {
+                Kernels.addRowVector(bias.readOnly, to: y, rows: rows, width: outFeatures)
+            } else {
+                Kernels.fillRows(y, with: bias.readOnly, rows: rows, width: outFeatures)
+            }
+        }
         Kernels.gemm(
             transB: true, m: rows, n: outFeatures, k: inFeatures,
             a: x, lda: inFeatures, b: weight.readOnly, ldb: inFeatures,
-            beta: accumulating ? 1 : 0, c: y, ldc: outFeatures)
-        if let bias { Kernels.addRowVector(bias.readOnly, to: y, rows: rows, width: outFeatures) }
+            beta: accumulating || bias != nil ? 1 : 0, c: y, ldc: outFeatures)
     }
 }
 

@@ -11,4 +11,11 @@ extension Kernels {
             }
         }
     }
+
+    /// Every row of y (rows x width) set to v (width).
+    static func fillRows(_ y: UnsafeMutablePointer<Float>, with v: UnsafePointer<Float>, rows: Int, width: Int) {
+        parallelFor(rows, minimumPerThread: 256) { range in
+            for r in range { (y + r * width).update(from: v, count: width) }
+        }
+    }
 }
