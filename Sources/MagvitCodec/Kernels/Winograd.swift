@@ -180,11 +180,12 @@ extension Kernels {
             // over input channels, and the products and output transform are split over
             // output channel groups, so each thread reads only its share of the weights
             // (which outweigh the activations here).
-            var strip = WinogradInputStrip(g, tiles, tileRows: tiles.rows)
             let v = UnsafeMutablePointer<Float>.allocate(capacity: components * cin * allColumns)
-            defer { strip.deallocate(); v.deallocate() }
-            strip.fill(from: x, firstTileRow: 0, tileRows: tiles.rows)
+            defer { v.deallocate() }
             parallelFor(cin) { channels in
+                var strip = WinogradInputStrip(g, tiles, tileRows: tiles.rows, input: x)
+                defer { strip.deallocate() }
+                strip.select(firstTileRow: 0, tileRows: tiles.rows)
                 transformIn(strip, channels: channels, first: 0, count: tiles.count, v: v, ld: allColumns)
             }
             parallelFor(groups) { range in
@@ -196,12 +197,12 @@ extension Kernels {
         }
 
         // A big image: each thread takes blocks of whole tile rows through every step: copy
-        // the input rows they read, zero-padded, into a strip (one sequential read of each
-        // channel's rows); transform them (V, components x Cin x tiles); multiply (M,
-        // components x Cout x tiles); transform back into y. No barrier between the steps,
-        // and the strip, V and M stay in cache in between. Blocks stay within the scratch
-        // budget, and there are a multiple of the thread count of them where the rows
-        // allow, so no thread waits at the end.
+        // the input rows they read, zero-padded, a channel at a time into a strip (one
+        // sequential read of each channel's rows) and transform them (V, components x Cin x
+        // tiles); multiply (M, components x Cout x tiles); transform back into y. No barrier
+        // between the steps, and V and M stay in cache in between. Blocks stay within the
+        // scratch budget, and there are a multiple of the thread count of them where the
+        // rows allow, so no thread waits at the end.
         let perTile = components * (cin + groupRows)
         let budgetRows = max(1, scratchFloats / workers / perTile / tiles.columns)
         // At least 16 tiles per block where the image has them: the micro-kernel's width.
@@ -212,14 +213,14 @@ extension Kernels {
         let blocks = (tiles.rows + blockRows - 1) / blockRows
         let maxColumns = roundUp16(blockRows * tiles.columns)
         parallelFor(blocks) { range in
-            var strip = WinogradInputStrip(g, tiles, tileRows: blockRows)
+            var strip = WinogradInputStrip(g, tiles, tileRows: blockRows, input: x)
             let v = UnsafeMutablePointer<Float>.allocate(capacity: components * cin * maxColumns)
             let m = UnsafeMutablePointer<Float>.allocate(capacity: components * groupRows * maxColumns)
             defer { strip.deallocate(); v.deallocate(); m.deallocate() }
             for block in range {
                 let firstRow = block * blockRows
                 let rows = min(blockRows, tiles.rows - firstRow)
-                strip.fill(from: x, firstTileRow: firstRow, tileRows: rows)
+                strip.select(firstTileRow: firstRow, tileRows: rows)
                 let t0 = firstRow * tiles.columns, n = rows * tiles.columns
                 let ld = roundUp16(n)
                 transformIn(strip, channels: 0..<cin, first: t0, count: n, v: v, ld: ld)
@@ -250,53 +251,64 @@ struct WinogradTiling {
     }
 }
 
-/// The input rows that a run of tile rows reads, with the convolution's zero padding made
-/// explicit and widened to whole tiles, so every input tile lies inside it and the
-/// transform reads without bounds checks. One per thread, refilled for each block.
+/// The input rows that a run of tile rows reads, one channel at a time, with the
+/// convolution's zero padding made explicit and widened to whole tiles, so every input tile
+/// lies inside it and the transform reads without bounds checks. One channel's rows are
+/// copied right before they are transformed (a few KB, still in L1 when read), rather than
+/// all channels first: for a 256-wide row of tiles with 128 channels that would be 800 KB,
+/// more than L2 holds. One per thread.
 struct WinogradInputStrip {
     let base: UnsafeMutablePointer<Float>
     let channels: Int
     /// m x tile rows + 2, m x tile columns + 2, for output tiles of m x m
     let height: Int
     let width: Int
-    private let tileSize: Int
-    /// The tile row the strip's first row belongs to (set by `fill`).
+    /// The tile row the strip's first row belongs to, and how many tile rows it holds.
     private(set) var firstTileRow = 0
+    private(set) var tileRows = 0
+    private let tileSize: Int
     private let geometry: Conv2dGeometry
+    private let source: UnsafePointer<Float>
 
-    init(_ g: Conv2dGeometry, _ tiles: WinogradTiling, tileRows: Int) {
+    /// A strip of up to `tileRows` tile rows of input x.
+    init(_ g: Conv2dGeometry, _ tiles: WinogradTiling, tileRows: Int, input x: UnsafePointer<Float>) {
         geometry = g
+        source = x
         channels = g.inChannels
         tileSize = tiles.tile.outputSize
         height = tileSize * tileRows + 2
         width = tileSize * tiles.columns + 2
-        base = UnsafeMutablePointer<Float>.allocate(capacity: channels * height * width)
+        base = UnsafeMutablePointer<Float>.allocate(capacity: height * width)
     }
 
-    /// Copies the padded input rows of tile rows first ..< first + tileRows.
-    mutating func fill(from x: UnsafePointer<Float>, firstTileRow first: Int, tileRows: Int) {
+    /// Makes `plane` read the rows of tile rows first ..< first + count.
+    mutating func select(firstTileRow first: Int, tileRows count: Int) {
         firstTileRow = first
-        let (h, w, p, hs, ws) = (geometry.height, geometry.width, geometry.padding, height, width)
+        tileRows = count
+    }
+
+    /// Channel c's padded rows of the selected tile rows, copied into the strip's buffer
+    /// (valid until the next call).
+    func plane(_ c: Int) -> UnsafePointer<Float> {
+        let (h, w, p, ws) = (geometry.height, geometry.width, geometry.padding, width)
         let rows = tileSize * tileRows + 2
         // Input columns past the padded width are never read by any tile (only when padding
         // is 0 and the output is narrower than the input).
         let columns = min(w, ws - p)
-        for c in 0..<channels {
-            let dst = base + c * hs * ws, src = x + c * h * w
-            for r in 0..<rows {
-                let row = dst + r * ws
-                let iy = tileSize * first + r - p
-                guard iy >= 0 && iy < h else {
-                    row.update(repeating: 0, count: ws)
-                    continue
-                }
-                row.update(repeating: 0, count: p)
-                (row + p).update(from: src + iy * w, count: columns)
-                (row + p + columns).update(repeating: 0, count: ws - p - columns)
+        let src = source + c * h * w
+        for r in 0..<rows {
+            let row = base + r * ws
+            let iy = tileSize * firstTileRow + r - p
+            guard iy >= 0 && iy < h else {
+                row.update(repeating: 0, count: ws)
+                continue
             }
+            row.update(repeating: 0, count: p)
+            (row + p).update(from: src + iy * w, count: columns)
+            (row + p + columns).update(repeating: 0, count: ws - p - columns)
         }
+        return UnsafePointer(base)
     }
 
     func deallocate() { base.deallocate() }
 }
-

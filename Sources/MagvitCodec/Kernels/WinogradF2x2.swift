@@ -16,7 +16,7 @@ extension Kernels {
         withUnsafeTemporaryAllocation(of: TileLanes.self, capacity: 16) { buffer in
             let rowsDone = buffer.baseAddress!  // d B, row-major 4 x 4
             for c in channels {
-                let plane = UnsafePointer(x.base + c * x.height * wp)
+                let plane = x.plane(c)
                 // Columns n ..< ld (padding up to the micro-kernel's width) repeat the last tile.
                 for j0 in stride(from: 0, to: ld, by: 8) {
                     let first = t0 + j0
