@@ -101,20 +101,24 @@ extension Kernels {
     private static func transformFilters(ohwi w: UnsafePointer<Float>, outChannels cout: Int, inChannels cin: Int,
                                          tile: WinogradTile, into u: UnsafeMutablePointer<Float>,
                                          index: (_ component: Int, _ out: Int, _ in: Int) -> Int) {
-        let gm = tile.filterTransform, size = tile.inputSize
+        let gm = tile.filterTransform.flatMap { $0 }, size = tile.inputSize  // G, size x 3, row-major
         parallelFor(cout) { range in
-            for o in range {
-                for i in 0..<cin {
-                    var g = [[Double]](repeating: [0, 0, 0], count: 3)
-                    for ky in 0..<3 { for kx in 0..<3 { g[ky][kx] = Double(w[(o * 9 + ky * 3 + kx) * cin + i]) } }
-                    for a in 0..<size {
-                        // row a of G g: (1 x 3)
-                        var gg = [0.0, 0.0, 0.0]
-                        for kx in 0..<3 { for ky in 0..<3 { gg[kx] += gm[a][ky] * g[ky][kx] } }
-                        for b in 0..<size {
-                            var v = 0.0
-                            for kx in 0..<3 { v += gg[kx] * gm[b][kx] }
-                            u[index(a * size + b, o, i)] = Float(v)
+            // Scratch for one pair: g (3 x 3) and G g (size x 3), reused across pairs.
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: 9 + 3 * size) { buffer in
+                let g = buffer.baseAddress!, gg = g + 9
+                for o in range {
+                    for i in 0..<cin {
+                        for t in 0..<9 { g[t] = Double(w[(o * 9 + t) * cin + i]) }
+                        for a in 0..<size {
+                            for kx in 0..<3 {
+                                gg[a * 3 + kx] = gm[a * 3] * g[kx] + gm[a * 3 + 1] * g[3 + kx] + gm[a * 3 + 2] * g[6 + kx]
+                            }
+                        }
+                        for a in 0..<size {
+                            for b in 0..<size {
+                                let v = gg[a * 3] * gm[b * 3] + gg[a * 3 + 1] * gm[b * 3 + 1] + gg[a * 3 + 2] * gm[b * 3 + 2]
+                                u[index(a * size + b, o, i)] = Float(v)
+                            }
                         }
                     }
                 }
