@@ -4,8 +4,9 @@ import Foundation
 /// What the machine's CPU offers and which of it the kernels use.
 ///
 /// The Swift code of the kernel layer is compiled for AVX2 + FMA (Package.swift; the command
-/// line refuses to start on a CPU without them). The GEMMs, most of the arithmetic, are
-/// OpenBLAS's, which picks its AVX-512 or AVX2 kernels at run time.
+/// line refuses to start on a CPU without them), including the micro-kernel GEMM behind the
+/// Winograd convolutions, most of the codec's arithmetic. The other GEMMs (GENIE, strided
+/// and 1x1 convolutions) are OpenBLAS's, which picks its AVX-512 or AVX2 kernels at run time.
 public struct CPUFeatures: Sendable, CustomStringConvertible {
     /// "model name" from /proc/cpuinfo, or "unknown".
     public var modelName: String
@@ -40,7 +41,12 @@ public struct CPUFeatures: Sendable, CustomStringConvertible {
         return "SSE2"
     }
 
+    /// What runs the arithmetic, e.g. "CPU AVX2+FMA; Swift kernels AVX2+FMA; OpenBLAS Zen".
+    public var kernelSummary: String {
+        "CPU \(simdLevel); Swift kernels AVX2+FMA; OpenBLAS \(blasCore)"
+    }
+
     public var description: String {
-        "\(modelName), \(simdLevel); GEMM: OpenBLAS \(blasCore) kernels; other kernels: Swift, AVX2+FMA"
+        "\(modelName), \(kernelSummary)"
     }
 }

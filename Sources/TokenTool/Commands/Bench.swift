@@ -83,7 +83,7 @@ struct Bench: ParsableCommand {
             ("peak_rss_mb_after_decode", decodeRSS),
             ("peak_rss_mb", peakRSSMegabytes()),
             ("threads", Kernels.threadCount),
-            ("cpu", "\(cpu.modelName) (\(cpu.simdLevel); OpenBLAS \(cpu.blasCore) GEMM kernels)"),
+            ("cpu", "\(cpu.modelName) (\(cpu.kernelSummary))"),
             ("frames", frames),
             ("weights", ckpt ?? "random"),
             ("winograd", !noWinograd),
