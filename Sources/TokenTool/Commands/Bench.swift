@@ -68,14 +68,9 @@ struct Bench: ParsableCommand {
                 randomTokens(count: GenieConfig.genie35M.S, bits: 18, seed: 100 + UInt64($0))
             }
             // No warm-up run: one window is long enough (seconds) that first touches vanish.
-            var times: [Double] = []
-            for i in 0..<frames {
-                let start = Date()
-                _ = try genie.teacherForced(windows: [window])
-                times.append(Date().timeIntervalSince(start) / Double(window.count - 1))
-                note(String(format: "genie %d/%d: %.3f s per predicted frame", i + 1, frames, times.last!))
-            }
-            genieSeconds = times.sorted()[times.count / 2]
+            let windowSeconds = try median("genie window", warmUp: false) { _ = try genie.teacherForced(windows: [window]) }
+            genieSeconds = windowSeconds / Double(window.count - 1)
+            note(String(format: "genie: %.3f s per predicted frame", genieSeconds!))
         }
 
         var results: [(String, Any)] = [
@@ -110,9 +105,10 @@ struct Bench: ParsableCommand {
         return Codec(config: .magvit2, seed: 1, parts: parts)
     }
 
-    /// Median of `frames` timed runs after one warm-up run (first touches of every buffer).
-    private func median(_ label: String, _ body: () throws -> Void) throws -> Double {
-        try body()
+    /// Median of `frames` timed runs, after one warm-up run (first touches of every buffer)
+    /// unless `warmUp` is false.
+    private func median(_ label: String, warmUp: Bool = true, _ body: () throws -> Void) throws -> Double {
+        if warmUp { try body() }
         var times: [Double] = []
         for i in 0..<frames {
             let start = Date()
