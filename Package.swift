@@ -2,12 +2,16 @@
 import PackageDescription
 
 // Optimised builds matter even for `swift test`: the parity tests run real convolutions.
-let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
+// Bounds and overflow checks stay on (-O, not -Ounchecked): parsers, loaders and the CLI read
+// sizes from untrusted files, and a check that traps is better than memory overwritten. The
+// kernels keep their speed by working on unsafe pointers and wrapping arithmetic, on sizes
+// validated before they are called.
+let fast: [SwiftSetting] = [.unsafeFlags(["-O"])]
 // The compute kernels are built for AVX2 + FMA (Haswell and later, Zen and later). The
 // command line itself stays at the baseline target, so that on an older CPU it can say so
 // instead of dying of an illegal instruction (see CPURequirement.swift).
 #if arch(x86_64)
-let kernels: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
+let kernels: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "haswell"])]
 #else
 let kernels = fast
 #endif

@@ -13,9 +13,14 @@ struct PickleMachine {
 
     private var position: Int
     private var stack: [PickleValue] = []
+    /// Beside each stack slot: how deeply tuples nest in it (lists and dicts count 0, since
+    /// their teardown is iterative; see `PickleTeardown`).
+    private var tupleDepths: [Int] = []
     /// Stack depths at each MARK.
     private var marks: [Int] = []
-    private var memo: [Int: PickleValue] = [:]
+    private var memo: [Int: (value: PickleValue, tupleDepth: Int)] = [:]
+    /// Values pushed and container items stored so far, against `PickleLimits.maxValues`.
+    private var valueCount = 0
 
     /// Reads one pickle starting at `offset`, not reading past `end`.
     init(file: MappedFile, offset: Int, end: Int, persistentLoad: PersistentLoader?) {
@@ -44,16 +49,19 @@ struct PickleMachine {
             // method uses them: Swift evaluates a method's `self` before its arguments, so
             // `f(try popMark())` would see the stack as it was before the pop.
             var pushed: PickleValue?
+            var pushedDepth = 0
             switch opcode {
             case 0x80: _ = try readByte()                          // PROTO
             case 0x95: _ = try readUInt(8)                         // FRAME: framing only
             case 0x2E:                                             // STOP
                 guard let top = stack.popLast() else { throw malformed("STOP with an empty stack") }
                 return top
-            case 0x28: marks.append(stack.count)                   // MARK
+            case 0x28:                                             // MARK
+                try count(1)
+                marks.append(stack.count)
             case 0x30: _ = try pop()                               // POP
             case 0x31: _ = try popMark()                           // POP_MARK
-            case 0x32: pushed = try peek()  // DUP
+            case 0x32: (pushed, pushedDepth) = (try peek(), tupleDepths.last ?? 0)  // DUP
 
             case 0x4E: pushed = PickleValue.none  // NONE
             case 0x88: pushed = .bool(true)  // NEWTRUE
@@ -75,39 +83,44 @@ struct PickleMachine {
             case 0x42: pushed = .bytes(try readBytes(lengthBytes: 4))  // BINBYTES
             case 0x8E: pushed = .bytes(try readBytes(lengthBytes: 8))  // BINBYTES8
 
-            case 0x29: pushed = .tuple([])  // EMPTY_TUPLE
-            case 0x74: pushed = .tuple(try popMark())  // TUPLE
-            case 0x85: pushed = .tuple(try pop(1))  // TUPLE1
-            case 0x86: pushed = .tuple(try pop(2))  // TUPLE2
-            case 0x87: pushed = .tuple(try pop(3))  // TUPLE3
+            case 0x29: (pushed, pushedDepth) = (.tuple([]), 1)  // EMPTY_TUPLE
+            case 0x74: (pushed, pushedDepth) = try tuple(popMarkWithDepth())  // TUPLE
+            case 0x85: (pushed, pushedDepth) = try tuple(popWithDepth(1))  // TUPLE1
+            case 0x86: (pushed, pushedDepth) = try tuple(popWithDepth(2))  // TUPLE2
+            case 0x87: (pushed, pushedDepth) = try tuple(popWithDepth(3))  // TUPLE3
             case 0x5D: pushed = .list(PickleList())  // EMPTY_LIST
             case 0x6C: pushed = .list(PickleList(try popMark()))  // LIST
             case 0x61:                                             // APPEND
                 let item = try pop()
+                try count(1)
                 try appendToList([item])
             case 0x65:                                             // APPENDS
                 let items = try popMark()
+                try count(items.count)
                 try appendToList(items)
             // Sets are only ever data here; a list keeps their elements.
             case 0x8F: pushed = .list(PickleList())  // EMPTY_SET
             case 0x90:                                             // ADDITEMS
                 let items = try popMark()
+                try count(items.count)
                 try appendToList(items)
             case 0x91: pushed = .list(PickleList(try popMark()))  // FROZENSET
             case 0x7D: pushed = .dict(PickleDict())  // EMPTY_DICT
             case 0x64: pushed = .dict(try makeDict(try popMark()))  // DICT
             case 0x73:                                             // SETITEM
                 let items = try pop(2)
+                try count(1)
                 try setItems(items)
             case 0x75:                                             // SETITEMS
                 let items = try popMark()
+                try count(items.count / 2)
                 try setItems(items)
 
             case 0x68: try pushMemo(Int(try readUInt(1)))          // BINGET
             case 0x6A: try pushMemo(Int(try readUInt(4)))          // LONG_BINGET
-            case 0x71: memo[Int(try readUInt(1))] = try peek()     // BINPUT
-            case 0x72: memo[Int(try readUInt(4))] = try peek()     // LONG_BINPUT
-            case 0x94: memo[memo.count] = try peek()               // MEMOIZE
+            case 0x71: try memoize(Int(try readUInt(1)))           // BINPUT
+            case 0x72: try memoize(Int(try readUInt(4)))           // LONG_BINPUT
+            case 0x94: try memoize(memo.count)                     // MEMOIZE
 
             case 0x63:                                             // GLOBAL
                 let module = try readLine()
@@ -138,8 +151,42 @@ struct PickleMachine {
             default:
                 throw file.error(.unsupportedOpcode(opcode: opcode, offset: opcodeOffset - start))
             }
-            if let pushed { stack.append(pushed) }
+            if let pushed { try push(pushed, tupleDepth: pushedDepth) }
         }
+    }
+
+    /// Every value the stream creates goes through here, so a few bytes repeated cannot
+    /// build an unbounded object graph.
+    private mutating func push(_ value: PickleValue, tupleDepth: Int) throws {
+        try count(1)
+        stack.append(value)
+        tupleDepths.append(tupleDepth)
+    }
+
+    /// A tuple of popped items. Tuples are freed recursively (they are values), so their
+    /// nesting is capped: a few kilobytes of nested tuples must not overflow the stack.
+    private func tuple(_ items: (values: [PickleValue], tupleDepth: Int)) throws -> (PickleValue, Int) {
+        let depth = items.tupleDepth + 1
+        guard depth <= PickleLimits.maxTupleDepth else {
+            throw malformed("tuples nested deeper than \(PickleLimits.maxTupleDepth) levels at byte \(position - start)")
+        }
+        return (.tuple(items.values), depth)
+    }
+
+    private mutating func count(_ added: Int) throws {
+        valueCount += added
+        guard valueCount <= PickleLimits.maxValues else {
+            throw malformed("more than \(PickleLimits.maxValues) values (limit for a checkpoint pickle) at byte \(position - start)")
+        }
+    }
+
+    private mutating func memoize(_ index: Int) throws {
+        if memo[index] == nil {
+            guard memo.count < PickleLimits.maxMemoEntries else {
+                throw malformed("more than \(PickleLimits.maxMemoEntries) memo entries at byte \(position - start)")
+            }
+        }
+        memo[index] = (try peek(), tupleDepths.last ?? 0)
     }
 
     // MARK: Reading the pickle stream
@@ -209,16 +256,23 @@ struct PickleMachine {
         guard stack.count > (marks.last ?? 0), let value = stack.popLast() else {
             throw malformed("stack underflow at byte \(position - start)")
         }
+        tupleDepths.removeLast()
         return value
     }
 
     private mutating func pop(_ count: Int) throws -> [PickleValue] {
+        try popWithDepth(count).values
+    }
+
+    private mutating func popWithDepth(_ count: Int) throws -> (values: [PickleValue], tupleDepth: Int) {
         guard stack.count - (marks.last ?? 0) >= count else {
             throw malformed("stack underflow at byte \(position - start)")
         }
         let items = Array(stack.suffix(count))
+        let depth = tupleDepths.suffix(count).max() ?? 0
         stack.removeLast(count)
-        return items
+        tupleDepths.removeLast(count)
+        return (items, depth)
     }
 
     private func peek() throws -> PickleValue {
@@ -227,15 +281,21 @@ struct PickleMachine {
     }
 
     private mutating func popMark() throws -> [PickleValue] {
+        try popMarkWithDepth().values
+    }
+
+    private mutating func popMarkWithDepth() throws -> (values: [PickleValue], tupleDepth: Int) {
         guard let mark = marks.popLast() else { throw malformed("no MARK at byte \(position - start)") }
         let items = Array(stack[mark...])
+        let depth = tupleDepths[mark...].max() ?? 0
         stack.removeSubrange(mark...)
-        return items
+        tupleDepths.removeSubrange(mark...)
+        return (items, depth)
     }
 
     private mutating func pushMemo(_ index: Int) throws {
-        guard let value = memo[index] else { throw malformed("memo entry \(index) read before it was written") }
-        stack.append(value)
+        guard let entry = memo[index] else { throw malformed("memo entry \(index) read before it was written") }
+        try push(entry.value, tupleDepth: entry.tupleDepth)
     }
 
     private func appendToList(_ items: [PickleValue]) throws {

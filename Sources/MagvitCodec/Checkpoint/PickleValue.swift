@@ -1,3 +1,8 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The values a restricted unpickle can produce. Lists and dicts are reference types
 /// because pickle mutates them after they are memoised (APPENDS, SETITEMS).
 indirect enum PickleValue {
@@ -72,6 +77,7 @@ indirect enum PickleValue {
 final class PickleList {
     var items: [PickleValue]
     init(_ items: [PickleValue] = []) { self.items = items }
+    deinit { PickleTeardown.dispose(&items) }
 }
 
 /// An insertion-ordered dict; keys that are not strings are kept but cannot be looked up by name.
@@ -92,6 +98,65 @@ final class PickleDict {
 
     subscript(name: String) -> PickleValue? {
         indexByString[name].map { entries[$0].value }
+    }
+
+    deinit {
+        var values = entries.flatMap { [$0.key, $0.value] }
+        entries.removeAll()
+        PickleTeardown.dispose(&values)
+    }
+}
+
+/// Sizes a checkpoint pickle may not exceed. Real checkpoints stay far below them (a 1X
+/// MAGVIT2 checkpoint's pickle holds some ten thousand values, nested a few levels deep);
+/// hostile files hit them after a few kilobytes instead of exhausting memory or the stack.
+public enum PickleLimits {
+    /// Values pushed, MARKs set and items stored into lists and dicts, all together.
+    public static let maxValues = 1 << 24
+    public static let maxMemoEntries = 1 << 20
+    /// Tuples nested inside tuples (lists and dicts do not count: they are freed iteratively).
+    public static let maxTupleDepth = 256
+}
+
+/// Frees lists and dicts without recursion. Freeing a list frees its items, which may be the
+/// last references to other lists, and so on: a chain of a million lists, a few megabytes of
+/// pickle, would recurse a million frames deep and overflow the stack. Instead, a container
+/// being freed hands its items to a per-thread queue, and only the outermost call drains it.
+enum PickleTeardown {
+    private final class Queue {
+        var pending: [[PickleValue]] = []
+        var draining = false
+    }
+
+    /// One queue per thread (a pthread key: Foundation's thread dictionary bridges values
+    /// and allocates on every lookup).
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pointer in
+            if let pointer { Unmanaged<Queue>.fromOpaque(pointer).release() }
+        }
+        return key
+    }()
+
+    private static var queue: Queue {
+        if let pointer = pthread_getspecific(key) { return Unmanaged<Queue>.fromOpaque(pointer).takeUnretainedValue() }
+        let queue = Queue()
+        pthread_setspecific(key, Unmanaged.passRetained(queue).toOpaque())
+        return queue
+    }
+
+    /// Takes `items` (leaving it empty, so the queue holds their only reference) and frees them.
+    static func dispose(_ items: inout [PickleValue]) {
+        guard !items.isEmpty else { return }
+        let queue = self.queue
+        queue.pending.append([])
+        swap(&queue.pending[queue.pending.count - 1], &items)
+        guard !queue.draining else { return }
+        queue.draining = true
+        // Each batch is released at the end of its iteration; containers it frees enqueue
+        // their own items instead of recursing.
+        while let batch = queue.pending.popLast() { _ = batch }
+        queue.draining = false
     }
 }
 

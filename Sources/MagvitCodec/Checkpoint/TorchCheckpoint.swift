@@ -149,18 +149,26 @@ enum TorchCheckpoint {
         var dict = root
         if case .dict(let stateDict)? = root["state_dict"] { dict = stateDict }
         var result: [(String, TensorRef)] = []
-        func collect(_ dict: PickleDict, prefix: String, depth: Int) {
+        // A dict may appear under many keys (pickle shares memoised objects), so a few
+        // kilobytes can describe exponentially many paths: cap the entries walked.
+        let maxEntries = 1 << 17
+        var visited = 0
+        func collect(_ dict: PickleDict, prefix: String, depth: Int) throws {
             guard depth < 32 else { return }
             for (key, value) in dict.entries {
+                visited += 1
+                guard visited <= maxEntries else {
+                    throw file.error(.malformed("state dict has more than \(maxEntries) entries (nested dicts shared too often?)"))
+                }
                 guard let name = key.asString ?? key.asInt.map(String.init) else { continue }
                 switch value {
                 case .tensor(let ref): result.append((prefix + name, ref))
-                case .dict(let inner): collect(inner, prefix: prefix + name + ".", depth: depth + 1)
+                case .dict(let inner): try collect(inner, prefix: prefix + name + ".", depth: depth + 1)
                 default: continue
                 }
             }
         }
-        collect(dict, prefix: "", depth: 0)
+        try collect(dict, prefix: "", depth: 0)
         return result
     }
 }

@@ -13,10 +13,11 @@ public final class ActionTrack: @unchecked Sendable {
         self.name = name
         self.rowCount = rowCount
         guard rowCount > 0 else { width = 0; return }
-        guard file.byteCount % (4 * rowCount) == 0, file.byteCount > 0 else {
+        let (rowBytes, overflow) = rowCount.multipliedReportingOverflow(by: 4)
+        guard !overflow, file.byteCount % rowBytes == 0, file.byteCount > 0 else {
             throw DatasetError(path, "size \(file.byteCount) bytes is not a whole number of float32 rows for \(rowCount) frames")
         }
-        width = file.byteCount / (4 * rowCount)
+        width = file.byteCount / rowBytes
     }
 
     public func row(_ frame: Int) -> [Float] {

@@ -7,9 +7,9 @@ import Darwin
 
 /// Putting a fully written staging directory in place of a target with renames, so readers
 /// see either the old directory or the new one and never a mix.
-enum DirectorySwap {
+public enum DirectorySwap {
     /// A fresh, unique staging path beside `target` (same file system, so renames work).
-    static func stagingURL(for target: URL, purpose: String) -> URL {
+    public static func stagingURL(for target: URL, purpose: String) -> URL {
         target.deletingLastPathComponent()
             .appendingPathComponent(".\(target.lastPathComponent).\(purpose)-\(UUID().uuidString.prefix(8))")
     }
@@ -17,7 +17,7 @@ enum DirectorySwap {
     /// Moves `staging` to `target`. When `target` exists it is swapped out and deleted; on
     /// Linux the swap is one atomic `renameat2(RENAME_EXCHANGE)`, elsewhere (or on file
     /// systems without it) two renames with the old directory restored if the second fails.
-    static func install(_ staging: URL, at target: URL) throws {
+    public static func install(_ staging: URL, at target: URL) throws {
         let fileManager = FileManager.default
         guard fileManager.fileExists(atPath: target.path) else {
             guard rename(staging.path, target.path) == 0 else {
@@ -78,6 +78,12 @@ final class BinaryFileOutput {
     func close() throws {
         guard let file else { return }
         self.file = nil
+        // On disk before anything renames it into place.
+        guard fflush(file) == 0, fsync(fileno(file)) == 0 || errno == EINVAL else {
+            let reason = String(cString: strerror(errno))
+            fclose(file)
+            throw DatasetError(path, "write failed on sync (\(reason))")
+        }
         guard fclose(file) == 0 else { throw DatasetError(path, "write failed on close (\(String(cString: strerror(errno))))") }
     }
 

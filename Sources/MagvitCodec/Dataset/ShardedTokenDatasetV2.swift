@@ -65,6 +65,9 @@ public final class ShardedTokenDatasetV2: @unchecked Sendable {
             guard let frames = shardMetadata["shard_num_frames"]?.intValue, frames >= 0 else {
                 throw DatasetError(shardMetadataURL.path, "missing or invalid key \"shard_num_frames\"")
             }
+            guard frames <= TokenDatasetMetadata.maxFrameCount else {
+                throw DatasetError(shardMetadataURL.path, "shard_num_frames \(frames) is above the cap of \(TokenDatasetMetadata.maxFrameCount)")
+            }
             if let declared = shardMetadata["shard_ind"], declared.intValue != k {
                 throw DatasetError(shardMetadataURL.path, "shard_ind is \(declared); expected \(k)")
             }

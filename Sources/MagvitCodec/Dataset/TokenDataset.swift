@@ -36,8 +36,15 @@ public final class TokenDataset: @unchecked Sendable {
         let videoPath = directory.appendingPathComponent(Self.videoFile).path
         guard FileManager.default.fileExists(atPath: videoPath) else { throw DatasetError(videoPath, "missing file") }
         video = try MappedDataFile(path: videoPath)
-        let expectedVideoBytes = count * metadata.tokensPerFrame * metadata.tokenDType.byteSize
-        guard video.byteCount == expectedVideoBytes else {
+        let (frameBytes, _) = metadata.tokensPerFrame.multipliedReportingOverflow(by: metadata.tokenDType.byteSize)
+        let (expectedVideoBytes, overflow) = count.multipliedReportingOverflow(by: frameBytes)
+        guard !overflow else {
+            throw DatasetError(directory.appendingPathComponent(Self.metadataFile).path,
+                               "num_images \(count) x \(frameBytes) bytes a frame overflows a file size")
+        }
+        // Bytes past num_images are only allowed while an append is being committed.
+        let appendOpen = AppendJournal.isOpen(in: directory)
+        guard video.byteCount == expectedVideoBytes || (appendOpen && video.byteCount > expectedVideoBytes) else {
             throw DatasetError(videoPath, "size is \(video.byteCount) bytes; expected \(expectedVideoBytes) "
                 + "(\(count) frames x \(metadata.height)x\(metadata.width) x \(metadata.tokenDType.byteSize) bytes)")
         }
@@ -45,10 +52,10 @@ public final class TokenDataset: @unchecked Sendable {
         let segmentPath = directory.appendingPathComponent(Self.segmentIDsFile).path
         guard FileManager.default.fileExists(atPath: segmentPath) else { throw DatasetError(segmentPath, "missing file") }
         let segmentFile = try MappedDataFile(path: segmentPath)
-        guard segmentFile.byteCount == 4 * count else {
+        guard segmentFile.byteCount == 4 * count || (appendOpen && segmentFile.byteCount > 4 * count) else {
             throw DatasetError(segmentPath, "size is \(segmentFile.byteCount) bytes; expected \(4 * count) (\(count) int32 ids)")
         }
-        segmentIDs = segmentFile.int32Array()
+        segmentIDs = Array(segmentFile.int32Array().prefix(count))
         if let drop = zip(segmentIDs, segmentIDs.dropFirst()).enumerated().first(where: { $0.element.1 < $0.element.0 }) {
             throw DatasetError(segmentPath, "segment ids decrease at frame \(drop.offset + 1) "
                 + "(\(drop.element.0) then \(drop.element.1)); they must be non-decreasing")
@@ -85,7 +92,7 @@ public final class TokenDataset: @unchecked Sendable {
         guard let base = video.bytes else { return summary }
         let size = metadata.tokenDType.byteSize
         let vocabulary = UInt64(metadata.vocabularySize)
-        for i in 0..<(video.byteCount / size) {
+        for i in 0..<(frameCount * tokensPerFrame) {
             guard let value = metadata.tokenDType.load(base, offset: i * size) else {
                 summary.record(invalidAt: i, value: nil)
                 continue

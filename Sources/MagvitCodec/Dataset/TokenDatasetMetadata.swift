@@ -15,6 +15,11 @@ public struct TokenDatasetMetadata: Equatable, Sendable {
     public var tokenizerCheckpoint: String? { values["tokenizer_ckpt"]?.stringValue }
     public var tokensPerFrame: Int { height * width }
 
+    /// Caps on the sizes a file may claim: far above the 1X data (16x16 tokens, some 10^7
+    /// frames), low enough that products of them cannot overflow.
+    public static let maxSide = 4096
+    public static let maxFrameCount = 1 << 36
+
     /// The metadata the real MAGVIT2 datasets carry.
     public init(frameCount: Int, hz: Int, tokenizerCheckpoint: String, height: Int = 16, width: Int = 16,
                 extra: [String: JSONValue] = [:]) {
@@ -53,10 +58,17 @@ public struct TokenDatasetMetadata: Equatable, Sendable {
         tokenDType = dtype
         height = try positiveInt("h")
         width = try positiveInt("w")
+        // Sizes from the file are capped before anything is multiplied or allocated by them.
+        guard height <= Self.maxSide, width <= Self.maxSide else {
+            throw DatasetError(path, "token grid \(height)x\(width) is above the cap of \(Self.maxSide) per side")
+        }
         vocabularySize = try positiveInt("vocab_size")
         guard let raw = values["num_images"] else { throw DatasetError(path, "missing key \"num_images\"") }
         guard let count = raw.intValue, count >= 0 else {
             throw DatasetError(path, "key \"num_images\" must be a non-negative integer, found \(raw)")
+        }
+        guard count <= Self.maxFrameCount else {
+            throw DatasetError(path, "num_images \(count) is above the cap of \(Self.maxFrameCount)")
         }
         frameCount = count
         if let s = values["s"], s.intValue == nil {

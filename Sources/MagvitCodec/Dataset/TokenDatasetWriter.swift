@@ -2,11 +2,19 @@ import Foundation
 
 /// Writes a 1X v1.1 token dataset, new or by appending segments to an existing one.
 ///
-/// Frames stream into a staging directory beside the target as they are added (nothing is
-/// kept in memory); `commit()` writes `metadata.json` and swaps the staging directory in with
-/// renames. Until then the target is untouched, so a failed or abandoned write (the writer is
-/// released without `commit()`) leaves an existing dataset byte-for-byte as it was. Appending
-/// first copies the existing files into the staging directory.
+/// A new dataset (or one replacing an old dataset under `--force`) streams into a staging
+/// directory beside the target; `commit()` writes `metadata.json` and swaps it in with renames.
+///
+/// An append holds the dataset's lock (`DatasetLock`) from start to commit and writes only
+/// the new frames, to a staging directory beside the target. `commit()` then appends those
+/// bytes to `video.bin` and `segment_ids.bin` under a journal file and replaces
+/// `metadata.json` with one rename: that rename is the commit. Readers use `num_images`
+/// frames, so until then they see the old dataset; a writer killed mid-commit leaves only
+/// bytes past `num_images`, which the next writer cuts off (and its staging folder, which
+/// the next writer sweeps).
+///
+/// Until `commit()` the target is untouched, so a failed or abandoned write (the writer is
+/// released without `commit()`) leaves an existing dataset byte-for-byte as it was.
 public final class TokenDatasetWriter {
     public let target: URL
     private let staging: URL
@@ -14,7 +22,12 @@ public final class TokenDatasetWriter {
     private let replaceExisting: Bool
     private let video: BinaryFileOutput
     private let segmentIDs: BinaryFileOutput
-    private var nextSegmentID: Int32
+    /// Held from the start of an append (or a replacement of a dataset) to its end.
+    private var lock: DatasetLock?
+    /// The dataset appended to: its frames stay where they are, only new bytes are staged.
+    private let base: TokenDataset?
+    /// Int, not Int32, so that running past Int32.max is caught rather than wrapping.
+    private var nextSegmentID: Int
     private var currentSegmentID: Int32 = 0
     private var segmentPending = true
     private var frameCount: Int
@@ -28,30 +41,82 @@ public final class TokenDatasetWriter {
     /// An existing `target` is an error unless `replaceExisting` is set.
     public static func create(at target: URL, hz: Int, tokenizerCheckpoint: String, height: Int = 16, width: Int = 16,
                               extraMetadata: [String: JSONValue] = [:], replaceExisting: Bool = false) throws -> TokenDatasetWriter {
-        if !replaceExisting, FileManager.default.fileExists(atPath: target.path) {
-            throw DatasetError(target.path, "already exists; refusing to overwrite it")
-        }
+        let existing = try Self.checkReplaceable(target, replaceExisting: replaceExisting)
         let metadata = TokenDatasetMetadata(frameCount: 0, hz: hz, tokenizerCheckpoint: tokenizerCheckpoint,
                                             height: height, width: width, extra: extraMetadata)
-        return try TokenDatasetWriter(target: target, metadata: metadata, base: nil, replaceExisting: replaceExisting)
+        // Replacing a dataset waits for no one: an append in progress makes it fail clearly.
+        let lock = existing ? try DatasetLock(directory: target, wait: false) : nil
+        return try TokenDatasetWriter(target: target, metadata: metadata, base: nil, lock: lock, replaceExisting: replaceExisting)
     }
 
-    /// Opens an existing dataset for appending segments; new segment ids continue after its last one.
-    public static func append(to target: URL) throws -> TokenDatasetWriter {
+    /// Opens an existing dataset for appending segments; new segment ids continue after its
+    /// last one. Another writer holding the dataset makes this wait (`waitForLock`) or fail.
+    public static func append(to target: URL, waitForLock: Bool = false) throws -> TokenDatasetWriter {
+        guard FileManager.default.fileExists(atPath: target.appendingPathComponent(TokenDataset.metadataFile).path) else {
+            _ = try TokenDataset(directory: target)  // says what is missing
+            throw DatasetError(target.path, "not a dataset directory")
+        }
+        let lock = try DatasetLock(directory: target, wait: waitForLock)
+        try AppendJournal.recover(target)
+        Self.sweepStaleStaging(beside: target)
         let base = try TokenDataset(directory: target)
         if !base.actions.isEmpty {
             throw DatasetError(target.appendingPathComponent(TokenDataset.actionsDirectory).path,
                                "cannot append frames without actions: the action files would no longer have one row per frame")
         }
-        return try TokenDatasetWriter(target: target, metadata: base.metadata, base: base, replaceExisting: true)
+        if let last = base.segmentIDs.last, last == Int32.max {
+            throw DatasetError(target.appendingPathComponent(TokenDataset.segmentIDsFile).path,
+                               "the last segment id is \(last), the largest an int32 holds; no segment can be appended")
+        }
+        return try TokenDatasetWriter(target: target, metadata: base.metadata, base: base, lock: lock, replaceExisting: true)
     }
 
-    private init(target: URL, metadata: TokenDatasetMetadata, base: TokenDataset?, replaceExisting: Bool) throws {
+    /// Whether `target` exists (and may be replaced). Only a dataset, or an empty folder, is
+    /// replaced, and only with `replaceExisting`: `--force` never deletes a file or a folder
+    /// of other things, nor an input of the running command.
+    private static func checkReplaceable(_ target: URL, replaceExisting: Bool) throws -> Bool {
+        try ProtectedInputs.check(dataset: target)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: target.path, isDirectory: &isDirectory) else { return false }
+        guard isDirectory.boolValue else {
+            throw DatasetError(target.path, "is a file, not a dataset directory; refusing to replace it")
+        }
+        let contents = (try? FileManager.default.contentsOfDirectory(atPath: target.path)) ?? []
+        let isDataset = contents.contains(TokenDataset.metadataFile)
+        guard isDataset || contents.filter({ $0 != DatasetLock.fileName }).isEmpty else {
+            throw DatasetError(target.path, "is a folder but not a token dataset (no \(TokenDataset.metadataFile)); refusing to replace it")
+        }
+        guard replaceExisting else { throw DatasetError(target.path, "already exists; refusing to overwrite it") }
+        return true
+    }
+
+    /// Staging folders of killed writers, removed by the next append. Appends' folders go at
+    /// once (the lock is held, so none is in use); folders of whole-dataset writes (and of
+    /// appends before issue 10, which copied the dataset) once untouched for a day.
+    private static func sweepStaleStaging(beside target: URL) {
+        let fileManager = FileManager.default
+        let folder = target.deletingLastPathComponent()
+        let append = ".\(target.lastPathComponent).append-", partial = ".\(target.lastPathComponent).partial-"
+        for name in (try? fileManager.contentsOfDirectory(atPath: folder.path)) ?? [] {
+            let url = folder.appendingPathComponent(name)
+            if name.hasPrefix(append) {
+                try? fileManager.removeItem(at: url)
+            } else if name.hasPrefix(partial),
+                      let modified = (try? fileManager.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date,
+                      modified.timeIntervalSinceNow < -86_400 {
+                try? fileManager.removeItem(at: url)
+            }
+        }
+    }
+
+    private init(target: URL, metadata: TokenDatasetMetadata, base: TokenDataset?, lock: DatasetLock?, replaceExisting: Bool) throws {
         self.target = target
         self.metadata = metadata
         self.replaceExisting = replaceExisting
+        self.lock = lock
+        self.base = base
         let fileManager = FileManager.default
-        staging = DirectorySwap.stagingURL(for: target, purpose: "partial")
+        staging = DirectorySwap.stagingURL(for: target, purpose: base == nil ? "partial" : "append")
         PendingOutputs.register(staging)
         do {
             try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
@@ -60,18 +125,14 @@ public final class TokenDatasetWriter {
         }
         do {
             if let base {
-                // Everything but the metadata (rewritten at commit) travels with the dataset.
-                for name in try fileManager.contentsOfDirectory(atPath: target.path) where name != TokenDataset.metadataFile {
-                    try fileManager.copyItem(at: target.appendingPathComponent(name), to: staging.appendingPathComponent(name))
-                }
                 frameCount = base.frameCount
-                nextSegmentID = (base.segmentIDs.last.map { $0 + 1 }) ?? 0
+                nextSegmentID = (base.segmentIDs.last.map { Int($0) + 1 }) ?? 0
             } else {
                 frameCount = 0
                 nextSegmentID = 0
             }
-            video = try BinaryFileOutput(path: staging.appendingPathComponent(TokenDataset.videoFile).path, appending: base != nil)
-            segmentIDs = try BinaryFileOutput(path: staging.appendingPathComponent(TokenDataset.segmentIDsFile).path, appending: base != nil)
+            video = try BinaryFileOutput(path: staging.appendingPathComponent(TokenDataset.videoFile).path)
+            segmentIDs = try BinaryFileOutput(path: staging.appendingPathComponent(TokenDataset.segmentIDsFile).path)
         } catch {
             try? fileManager.removeItem(at: staging)
             if let error = error as? DatasetError { throw error }
@@ -98,7 +159,11 @@ public final class TokenDatasetWriter {
                 + "is out of range 0..<\(metadata.vocabularySize)")
         }
         if segmentPending {
-            currentSegmentID = nextSegmentID
+            guard nextSegmentID <= Int(Int32.max) else {
+                throw DatasetError(target.appendingPathComponent(TokenDataset.segmentIDsFile).path,
+                                   "segment id \(nextSegmentID) does not fit an int32 (at most \(Int32.max))")
+            }
+            currentSegmentID = Int32(nextSegmentID)
             nextSegmentID += 1
             segmentPending = false
         }
@@ -115,18 +180,30 @@ public final class TokenDatasetWriter {
     public func commit() throws {
         guard !finished else { throw DatasetError(target.path, "writer already committed or discarded") }
         finished = true
+        defer {
+            PendingOutputs.unregister(staging)
+            lock = nil
+        }
         do {
             try video.close()
             try segmentIDs.close()
             metadata = metadata.with(frameCount: frameCount)
+            if let base {
+                try AppendJournal.commit(staging: staging, to: target, from: base, metadata: metadata)
+                try? FileManager.default.removeItem(at: staging)
+                return
+            }
             let metadataURL = staging.appendingPathComponent(TokenDataset.metadataFile)
             do { try metadata.jsonData().write(to: metadataURL) } catch {
                 throw DatasetError(metadataURL.path, "cannot write (\(error.localizedDescription))")
             }
+            AtomicOutput.sync(metadataURL.path)
+            AtomicOutput.sync(staging.path)
             if !replaceExisting, FileManager.default.fileExists(atPath: target.path) {
                 throw DatasetError(target.path, "already exists; refusing to overwrite it")
             }
             try DirectorySwap.install(staging, at: target)
+            AtomicOutput.sync(target.deletingLastPathComponent().path)
         } catch {
             try? FileManager.default.removeItem(at: staging)
             throw error
@@ -136,6 +213,7 @@ public final class TokenDatasetWriter {
     /// Drops everything added; the target stays as it was.
     public func discard() {
         finished = true
+        defer { lock = nil }
         try? video.close()
         try? segmentIDs.close()
         try? FileManager.default.removeItem(at: staging)
@@ -163,8 +241,8 @@ extension TokenDatasetWriter {
     }
 
     /// Appends whole segments (each a list of frames) to an existing dataset.
-    public static func append(segments: [[[UInt32]]], to target: URL) throws {
-        let writer = try append(to: target)
+    public static func append(segments: [[[UInt32]]], to target: URL, waitForLock: Bool = false) throws {
+        let writer = try append(to: target, waitForLock: waitForLock)
         for segment in segments {
             writer.beginSegment()
             for frame in segment { try writer.add(frame: frame) }

@@ -8,6 +8,10 @@ import Foundation
 /// (0, 0, 0) and an opaque one keeps its colour. Writing stores 8-bit RGB without alpha,
 /// so an RGB image survives a write/read round trip bit for bit.
 public enum PNGCodec {
+    /// Caps on a PNG's stated size, checked before its pixels are allocated (8K video is 7680 wide).
+    public static let maxSide = 16_384
+    public static let maxPixels = 1 << 26
+
     public static func read(from url: URL) throws -> RGBImage {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw MediaError.fileNotFound(path: url.path)
@@ -33,6 +37,12 @@ public enum PNGCodec {
         }
         image.format = shim_png_format_rgb()
         let width = Int(image.width), height = Int(image.height)
+        // The header's size is untrusted: a 69-byte file can claim 10^6 x 10^6 pixels.
+        guard width <= maxSide, height <= maxSide, width * height <= maxPixels else {
+            png_image_free(&image)
+            throw MediaError.unreadable(path: path, reason:
+                "PNG claims \(width)x\(height) pixels, above the cap of \(maxSide) a side and \(maxPixels) pixels")
+        }
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
         var black = png_color(red: 0, green: 0, blue: 0)
         let finished = pixels.withUnsafeMutableBytes { buffer in

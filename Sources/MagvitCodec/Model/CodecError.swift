@@ -6,6 +6,8 @@ public enum CodecError: Error, CustomStringConvertible, Equatable {
     case wrongTokenCount(frame: Int, count: Int, expected: Int)
     case tokenOutOfRange(value: UInt32, frame: Int, row: Int, column: Int, limit: UInt32)
     case channelsNotDivisibleIntoGroups(key: String, channels: Int, groups: Int)
+    /// The checkpoint's shapes imply a codec no real tokenizer has (and that could not be allocated).
+    case implausibleConfig(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,8 @@ public enum CodecError: Error, CustomStringConvertible, Equatable {
             return "token \(value) at frame \(frame), row \(row), column \(column) is out of range (must be below \(limit))"
         case .channelsNotDivisibleIntoGroups(let key, let channels, let groups):
             return "'\(key)' has \(channels) output channels, which the codec's GroupNorm cannot split into \(groups) groups"
+        case .implausibleConfig(let file, let reason):
+            return "\(file): implausible codec configuration: \(reason)"
         }
     }
 }

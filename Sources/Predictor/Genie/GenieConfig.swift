@@ -60,9 +60,42 @@ public struct GenieConfig: Codable, Sendable, Equatable {
     /// The id that stands for "unknown" in a token grid (one past the last real token).
     public var maskTokenID: UInt32 { UInt32(imageVocabSize) }
 
+    static let maxLayers = 1024
+    static let maxHeads = 1024
+    static let maxDModel = 8192
+    static let maxT = 1024
+    /// Attention scores are S x S per thread.
+    static let maxS = 4096
+    static let maxMLPRatio = 64.0
+    static let maxTokensPerWindow = 1 << 20
+    /// 4 GB of float32 weights.
+    static let maxParameters = 1 << 30
+
+    /// The attention and MLP weights and the position embedding (token embeddings and biases
+    /// left out): a lower bound on what a checkpoint for this configuration holds.
+    public var minimumParameterCount: Int {
+        let count = Double(numLayers) * Double(dModel) * Double(dModel) * (4 + 2 * mlpRatio)
+            + Double(T) * Double(S) * Double(dModel)
+        return count < 0x1p62 ? Int(count) : 1 << 62
+    }
+
     /// Why this configuration cannot be run, or nil when it can.
     public var problem: String? {
         if numLayers < 1 || numHeads < 1 || dModel < 1 || T < 2 || S < 1 { return "sizes must be positive (and T at least 2)" }
+        // The file is untrusted: every size is capped (far above any released GENIE) before
+        // it sizes an allocation, and products are formed only from capped factors.
+        let caps: [(String, Int, Int)] = [
+            ("num_layers", numLayers, Self.maxLayers), ("num_heads", numHeads, Self.maxHeads),
+            ("d_model", dModel, Self.maxDModel), ("T", T, Self.maxT), ("S", S, Self.maxS),
+        ]
+        for (name, value, cap) in caps where value > cap { return "\(name) \(value) is above the cap of \(cap)" }
+        guard mlpRatio.isFinite, mlpRatio > 0, mlpRatio <= Self.maxMLPRatio else {
+            return "mlp_ratio \(mlpRatio) is outside (0, \(Self.maxMLPRatio)]"
+        }
+        if T * S > Self.maxTokensPerWindow { return "T x S = \(T * S) tokens per window is above the cap of \(Self.maxTokensPerWindow)" }
+        if minimumParameterCount > Self.maxParameters {
+            return "the config implies at least \(minimumParameterCount) weights, above the cap of \(Self.maxParameters)"
+        }
         if dModel % numHeads != 0 { return "d_model \(dModel) is not a multiple of num_heads \(numHeads)" }
         if numFactoredVocabs != 2 || factoredVocabSize != FactoredLogits.classes {
             return "only 2 factored vocabularies of 512 are supported (got \(numFactoredVocabs) of \(factoredVocabSize))"
@@ -72,5 +105,27 @@ public struct GenieConfig: Codable, Sendable, Equatable {
         }
         if mlpHidden < 1 { return "mlp_ratio \(mlpRatio) gives an empty MLP" }
         return nil
+    }
+
+    /// Decodes and checks a `config.json`'s bytes; `path` names the file in errors.
+    public static func decode(_ data: Data, path: String) throws -> GenieConfig {
+        let config: GenieConfig
+        do { config = try JSONDecoder().decode(GenieConfig.self, from: data) } catch let error as DecodingError {
+            throw GenieError.badConfig(path: path, reason: reason(error))
+        }
+        if let problem = config.problem { throw GenieError.badConfig(path: path, reason: problem) }
+        return config
+    }
+
+    private static func reason(_ error: DecodingError) -> String {
+        func path(_ codingPath: [CodingKey]) -> String { codingPath.map(\.stringValue).joined(separator: ".") }
+        switch error {
+        case let .keyNotFound(key, _): return "missing field \(key.stringValue)"
+        case let .typeMismatch(_, context), let .valueNotFound(_, context):
+            return "field \(path(context.codingPath)) has the wrong type"
+        case let .dataCorrupted(context):
+            return context.codingPath.isEmpty ? "not valid JSON" : "field \(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
     }
 }

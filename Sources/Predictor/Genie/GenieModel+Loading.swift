@@ -12,35 +12,31 @@ extension GenieModel {
         guard FileManager.default.fileExists(atPath: weightsPath) else {
             throw GenieError.unreadableFile(path: weightsPath, reason: "no such file")
         }
+        // Weights missing from the file would be stood in by zeros of the config's shapes, so
+        // a config that promises far more than the file holds is refused before allocating.
+        let weightBytes = (try? FileManager.default.attributesOfItem(atPath: weightsPath)[.size] as? Int) ?? 0
+        guard config.minimumParameterCount <= weightBytes / 2 else {
+            throw GenieError.badConfig(path: configURL.path, reason:
+                "implies at least \(config.minimumParameterCount) weights, more than model.safetensors (\(weightBytes) bytes) can hold")
+        }
         let loader = WeightLoader(store: try Checkpoint.open(path: weightsPath), file: weightsPath)
         self.init(config: config, weights: CheckpointWeights(loader))
         try loader.finish(expectingAllUnder: [""])
     }
 
+    static let maxConfigBytes = 1 << 20
+
     /// Reads and checks a `config.json`; unknown (training-only) fields are ignored.
     public static func readConfig(_ url: URL) throws -> GenieConfig {
         let data: Data
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        guard size <= maxConfigBytes else {
+            throw GenieError.badConfig(path: url.path, reason: "\(size) bytes is above the cap of \(maxConfigBytes) for a config file")
+        }
         do { data = try Data(contentsOf: url) } catch {
             throw GenieError.unreadableFile(path: url.path, reason: error.localizedDescription)
         }
-        let config: GenieConfig
-        do { config = try JSONDecoder().decode(GenieConfig.self, from: data) } catch let error as DecodingError {
-            throw GenieError.badConfig(path: url.path, reason: Self.reason(error))
-        }
-        if let problem = config.problem { throw GenieError.badConfig(path: url.path, reason: problem) }
-        return config
-    }
-
-    private static func reason(_ error: DecodingError) -> String {
-        func path(_ codingPath: [CodingKey]) -> String { codingPath.map(\.stringValue).joined(separator: ".") }
-        switch error {
-        case let .keyNotFound(key, _): return "missing field \(key.stringValue)"
-        case let .typeMismatch(_, context), let .valueNotFound(_, context):
-            return "field \(path(context.codingPath)) has the wrong type"
-        case let .dataCorrupted(context):
-            return context.codingPath.isEmpty ? "not valid JSON" : "field \(path(context.codingPath)): \(context.debugDescription)"
-        @unknown default: return "\(error)"
-        }
+        return try GenieConfig.decode(data, path: url.path)
     }
 }
 

@@ -37,6 +37,8 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard frames >= 1 else { throw ValidationError("--frames must be >= 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
+        try OptionLimits.check(frames, "--frames", atMost: OptionLimits.maxCount)
+        try OptionLimits.check(threads, "--threads", atMost: OptionLimits.maxThreads)
     }
 
     func run() throws {
@@ -96,7 +98,7 @@ struct Bench: ParsableCommand {
         if let json {
             let object = Dictionary(uniqueKeysWithValues: results)
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-            try AtomicFile.write(data, to: json)
+            try AtomicOutput.write(data, to: json)
         }
     }
 

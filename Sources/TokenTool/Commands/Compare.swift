@@ -51,6 +51,9 @@ struct Compare: ParsableCommand {
             throw ValidationError("--window must exceed --prompt-frames (both >= 1)")
         }
         guard fps > 0 else { throw ValidationError("--fps must be > 0") }
+        try OptionLimits.check(fps: fps)
+        try OptionLimits.check(window, "--window", atMost: OptionLimits.maxWindow)
+        try OptionLimits.check(stride, "--stride", atMost: OptionLimits.maxCount)
         _ = try VideoFileFormat(url: URL(fileURLWithPath: output))
     }
 

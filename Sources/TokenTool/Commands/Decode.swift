@@ -32,9 +32,11 @@ struct Decode: ParsableCommand {
 
     func validate() throws {
         if let fps, fps <= 0 { throw ValidationError("--fps must be > 0") }
+        try OptionLimits.check(fps: fps)
     }
 
     func run() throws {
+        ProtectedInputs.register([dataset] + [codecOptions.checkpoint].compactMap { $0 })
         compute.apply()
         let data = try TokenDataset(path: dataset)
         let indices = try selection.indices(in: data.frameCount, path: dataset)

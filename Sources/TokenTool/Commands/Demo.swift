@@ -37,6 +37,16 @@ struct Demo: ParsableCommand {
     @Option(help: "Input video (default: the shipped Samples/\(SampleFiles.clipName)).")
     var clip: String?
 
+    func validate() throws {
+        guard fps > 0, stride >= 1, promptFrames >= 1, frames >= 1 else {
+            throw ValidationError("--fps, --stride, --prompt-frames and --frames must be positive")
+        }
+        try OptionLimits.check(fps: fps)
+        try OptionLimits.check(stride, "--stride", atMost: OptionLimits.maxCount)
+        try OptionLimits.check(promptFrames, "--prompt-frames", atMost: OptionLimits.maxWindow)
+        try OptionLimits.check(frames, "--frames", atMost: OptionLimits.maxWindow)
+    }
+
     func run() throws {
         let started = Date()
         let out = URL(fileURLWithPath: output)

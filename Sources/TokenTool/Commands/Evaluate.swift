@@ -53,9 +53,14 @@ struct Evaluate: ParsableCommand {
         guard stride >= 1 else { throw ValidationError("--stride must be >= 1") }
         guard batch >= 1 else { throw ValidationError("--batch must be >= 1") }
         if let maxExamples, maxExamples < 1 { throw ValidationError("--max-examples must be >= 1") }
+        try OptionLimits.check(window, "--window", atMost: OptionLimits.maxWindow)
+        try OptionLimits.check(stride, "--stride", atMost: OptionLimits.maxCount)
+        try OptionLimits.check(batch, "--batch", atMost: OptionLimits.maxBatch)
+        try OptionLimits.check(maxExamples, "--max-examples", atMost: OptionLimits.maxCount)
     }
 
     func run() throws {
+        ProtectedInputs.register([data, model])
         let dataset = try TokenDataset(path: data)
         let spec = try WindowSpec(length: window, stride: stride)
         let windows = WindowSet(dataset: dataset, spec: spec, filterInterrupts: true, filterOverlaps: !allowOverlaps)
@@ -81,7 +86,7 @@ struct Evaluate: ParsableCommand {
         if let scoringError { throw scoringError }
         report.lpips = perceptual?.mean
         print(EvaluationTable.render(report))
-        if let json { try AtomicFile.write(try EvaluationTable.json(report), to: json) }
+        if let json { try AtomicOutput.write(try EvaluationTable.json(report), to: json) }
     }
 }
 

@@ -33,9 +33,12 @@ struct Fit: ParsableCommand {
     func validate() throws {
         guard stride >= 1 else { throw ValidationError("--stride must be >= 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
+        try OptionLimits.check(stride, "--stride", atMost: OptionLimits.maxCount)
+        try OptionLimits.check(threads, "--threads", atMost: OptionLimits.maxThreads)
     }
 
     func run() throws {
+        ProtectedInputs.register([dataset])
         let data = try TokenDataset(path: dataset)
         let skipped = Set(skipSegments)
         let start = Date()

@@ -45,9 +45,13 @@ struct Generate: ParsableCommand {
         guard promptFrames >= 1 else { throw ValidationError("--prompt-frames must be >= 1") }
         guard frames >= 1 else { throw ValidationError("--frames must be >= 1") }
         guard stride >= 1 else { throw ValidationError("--stride must be >= 1") }
+        try OptionLimits.check(frames, "--frames", atMost: OptionLimits.maxWindow)
+        try OptionLimits.check(promptFrames, "--prompt-frames", atMost: OptionLimits.maxWindow)
+        try OptionLimits.check(stride, "--stride", atMost: OptionLimits.maxCount)
     }
 
     func run() throws {
+        ProtectedInputs.register([data, model])
         let dataset = try TokenDataset(path: data)
         let window = try SampleWindow.load(dataset: dataset, path: data, example: example,
                                            length: promptFrames + frames, stride: stride)

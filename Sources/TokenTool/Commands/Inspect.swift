@@ -28,7 +28,14 @@ struct Inspect: ParsableCommand {
     @Option(help: "Also write the report as JSON to this file.")
     var json: String?
 
+    func validate() throws {
+        guard window >= 1, stride >= 1 else { throw ValidationError("--window and --stride must be >= 1") }
+        try OptionLimits.check(window, "--window", atMost: OptionLimits.maxWindow)
+        try OptionLimits.check(stride, "--stride", atMost: OptionLimits.maxCount)
+    }
+
     func run() throws {
+        ProtectedInputs.register([path])
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ValidationError("\(path): no such file or directory")
@@ -58,7 +65,7 @@ struct Report {
 
     func writeJSON(to path: String) throws {
         let data = try JSONSerialization.data(withJSONObject: fields, options: [.prettyPrinted, .sortedKeys])
-        try AtomicFile.write(data, to: path)
+        try AtomicOutput.write(data, to: path)
     }
 }
 

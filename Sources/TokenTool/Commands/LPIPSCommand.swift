@@ -28,20 +28,38 @@ struct LPIPSCommand: ParsableCommand {
     @Option(help: "Also write the values as JSON to this file.")
     var json: String?
 
+    func validate() throws {
+        if let fps, !(fps > 0) { throw ValidationError("--fps must be > 0") }
+        try OptionLimits.check(fps: fps)
+    }
+
     func run() throws {
+        ProtectedInputs.register([a, b])
         let lpips = try weights.load()
-        let first = try FrameSource.frames(of: a, fps: fps)
-        let second = try FrameSource.frames(of: b, fps: fps)
-        guard first.count == second.count else {
-            throw ValidationErrorText("\(a) has \(first.count) frames but \(b) has \(second.count); LPIPS compares equal-length inputs")
+        // Both inputs stream side by side: memory stays a few frames, however long the videos.
+        let first = try FrameStream(path: a, fps: fps)
+        let second = try FrameStream(path: b, fps: fps)
+        var values: [Float] = []
+        while true {
+            let (x, y) = (try first.next(), try second.next())
+            guard let x, let y else {
+                if x == nil && y == nil { break }
+                // One input ended first: count the rest of the other for the message.
+                var longer = values.count + 1
+                let rest = x == nil ? second : first
+                while try rest.next() != nil { longer += 1 }
+                let (countA, countB) = x == nil ? (values.count, longer) : (longer, values.count)
+                throw ValidationErrorText("\(a) has \(countA) frames but \(b) has \(countB); LPIPS compares equal-length inputs")
+            }
+            let value = try lpips.distance(x, y)
+            print(String(format: "%d %.6f", values.count, value))
+            values.append(value)
         }
-        let values = try lpips.distances(first, second)
-        for (i, v) in values.enumerated() { print(String(format: "%d %.6f", i, v)) }
         let mean = values.isEmpty ? 0 : values.reduce(0, +) / Float(values.count)
         print(String(format: "mean %.6f", mean))
         if let json {
             let object: [String: Any] = ["lpips": values.map(Double.init), "mean": Double(mean)]
-            try AtomicFile.write(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), to: json)
+            try AtomicOutput.write(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), to: json)
         }
     }
 }

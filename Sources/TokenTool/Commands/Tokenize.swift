@@ -40,6 +40,9 @@ struct Tokenize: ParsableCommand {
     @Flag(help: "Replace an existing output dataset.")
     var force = false
 
+    @Flag(name: .customLong("wait-lock"), help: "With --append: wait for another process writing the dataset instead of failing.")
+    var waitLock = false
+
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
@@ -47,10 +50,13 @@ struct Tokenize: ParsableCommand {
         guard fps > 0 else { throw ValidationError("--fps must be > 0") }
         guard size == Codec.imageSize else { throw ValidationError("--size must be \(Codec.imageSize): the MAGVIT2 codec takes 256x256 frames") }
         if let maxFrames, maxFrames < 1 { throw ValidationError("--max-frames must be >= 1") }
+        try OptionLimits.check(fps: fps)
+        try OptionLimits.check(maxFrames, "--max-frames", atMost: OptionLimits.maxCount)
         if append && force { throw ValidationError("--append and --force exclude each other") }
     }
 
     func run() throws {
+        ProtectedInputs.register(inputs + [codecOptions.checkpoint].compactMap { $0 })
         compute.apply()
         for input in inputs where !FileManager.default.fileExists(atPath: input) {
             throw ValidationErrorText("\(input): no such file")
@@ -58,7 +64,7 @@ struct Tokenize: ParsableCommand {
         let (codec, checkpointPath) = try codecOptions.loadCodec(parts: [.encoder])
         let target = URL(fileURLWithPath: output)
         let writer = append
-            ? try TokenDatasetWriter.append(to: target)
+            ? try TokenDatasetWriter.append(to: target, waitForLock: waitLock)
             : try TokenDatasetWriter.create(at: target, hz: Int(fps.rounded()), tokenizerCheckpoint: checkpointPath,
                                             replaceExisting: force)
         // The total grows as each video's length becomes known.

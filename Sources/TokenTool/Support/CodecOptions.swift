@@ -48,6 +48,9 @@ struct FrameSelection: ParsableArguments {
         guard offset >= 0 else { throw ValidationError("--offset must be >= 0") }
         guard stride >= 1 else { throw ValidationError("--stride must be >= 1") }
         if let maxFrames, maxFrames < 1 { throw ValidationError("--max-frames must be >= 1") }
+        try OptionLimits.check(offset, "--offset", atMost: OptionLimits.maxCount)
+        try OptionLimits.check(stride, "--stride", atMost: OptionLimits.maxCount)
+        try OptionLimits.check(maxFrames, "--max-frames", atMost: OptionLimits.maxCount)
     }
 
     /// Frame indices selected from a dataset of `count` frames.
@@ -72,6 +75,8 @@ struct ComputeOptions: ParsableArguments {
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be >= 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
+        try OptionLimits.check(batch, "--batch", atMost: OptionLimits.maxBatch)
+        try OptionLimits.check(threads, "--threads", atMost: OptionLimits.maxThreads)
     }
 
     /// Applies --threads to the kernels and BLAS; call before any work.

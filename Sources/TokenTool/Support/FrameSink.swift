@@ -6,7 +6,7 @@ import MagvitCodec
 /// `finish()`; a sink dropped before that removes what it staged.
 final class FrameSink {
     private enum Kind {
-        case raw(handle: FileHandle)
+        case raw(handle: FileHandle, output: AtomicOutput)
         case video(VideoFileWriter)
         case pngDirectory(next: Int)
     }
@@ -20,18 +20,28 @@ final class FrameSink {
         output = URL(fileURLWithPath: path)
         let folder = output.deletingLastPathComponent()
         staging = folder.appendingPathComponent(".\(output.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
-        PendingOutputs.register(staging)
         let ext = output.pathExtension.lowercased()
         switch ext {
         case "rgb":
-            guard FileManager.default.createFile(atPath: staging.path, contents: nil),
-                  let handle = try? FileHandle(forWritingTo: staging) else {
+            // AtomicOutput refuses folders and inputs, and writes `-` or a FIFO straight through.
+            let atomic = try AtomicOutput(destination: output)
+            let handle: FileHandle?
+            if atomic.isDirect {
+                handle = atomic.destination.path == "/dev/stdout" ? FileHandle.standardOutput : FileHandle(forWritingAtPath: atomic.destination.path)
+            } else {
+                handle = FileManager.default.createFile(atPath: atomic.temporary.path, contents: nil)
+                    ? FileHandle(forWritingAtPath: atomic.temporary.path) : nil
+            }
+            guard let handle else {
+                atomic.abandon()
                 throw ValidationErrorText("\(path): cannot write (folder missing or not writable)")
             }
-            kind = .raw(handle: handle)
+            kind = .raw(handle: handle, output: atomic)
         case "gif", "mp4":
             kind = .video(try makeVideoWriter(url: output, width: width, height: height, fps: fps))
         case "":
+            try Self.checkReplaceablePNGFolder(output)
+            PendingOutputs.register(staging)
             do {
                 try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false)
             } catch {
@@ -45,13 +55,20 @@ final class FrameSink {
 
     deinit {
         guard !finished else { return }
-        if case .raw(let handle) = kind { try? handle.close() }
-        try? FileManager.default.removeItem(at: staging)
+        switch kind {
+        case .raw(let handle, let output):
+            if !output.isDirect { try? handle.close() }
+            output.abandon()
+        case .pngDirectory:
+            try? FileManager.default.removeItem(at: staging)
+        case .video:
+            break
+        }
     }
 
     func append(_ image: RGBImage) throws {
         switch kind {
-        case .raw(let handle):
+        case .raw(let handle, _):
             try handle.write(contentsOf: image.pixels)
         case .video(let writer):
             try writer.append(image)
@@ -63,9 +80,9 @@ final class FrameSink {
 
     func finish() throws {
         switch kind {
-        case .raw(let handle):
-            try handle.close()
-            try moveIntoPlace()
+        case .raw(let handle, let output):
+            if !output.isDirect { try handle.close() }
+            try output.commit()
         case .video(let writer):
             try writer.finish()
         case .pngDirectory:
@@ -74,17 +91,31 @@ final class FrameSink {
         finished = true
     }
 
-    /// An existing output of the same kind is replaced only once the new one is complete.
+    /// A folder of PNGs replaces only an earlier folder of frames (or an empty one): never a
+    /// file, a folder of other things, or an input of the command.
+    private static func checkReplaceablePNGFolder(_ output: URL) throws {
+        try ProtectedInputs.check(output: output.path, named: output.path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: output.path, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue else {
+            throw ValidationErrorText("\(output.path): is a file; refusing to replace it with a folder of PNG frames")
+        }
+        let others = ((try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? [])
+            .filter { !($0.hasPrefix("frame_") && $0.hasSuffix(".png")) }
+        guard others.isEmpty else {
+            throw ValidationErrorText("\(output.path): is a folder holding other files than frame_*.png (\(others.prefix(3).joined(separator: ", ")))"
+                + "; refusing to replace it")
+        }
+    }
+
+    /// An existing folder of frames is replaced only once the new one is complete.
     private func moveIntoPlace() throws {
-        let fileManager = FileManager.default
         do {
-            if fileManager.fileExists(atPath: output.path) {
-                _ = try fileManager.replaceItemAt(output, withItemAt: staging)
-            } else {
-                try fileManager.moveItem(at: staging, to: output)
-            }
+            try DirectorySwap.install(staging, at: output)
+            PendingOutputs.unregister(staging)
         } catch {
-            throw ValidationErrorText("\(output.path): cannot move the finished output into place (\(error.localizedDescription))")
+            try? FileManager.default.removeItem(at: staging)
+            throw ValidationErrorText("\(output.path): cannot move the finished output into place (\(error))")
         }
     }
 }

@@ -1,0 +1,113 @@
+import Foundation
+import XCTest
+
+/// Issue 10's reproducers through the built binary: each gets a clear error and a non-zero
+/// exit (or correct output), and what was there before stays byte for byte.
+final class ReliabilityCommandTests: XCTestCase {
+    let samples = CLI.repositoryRoot.appendingPathComponent("Samples").path
+    var tokens: String { samples + "/clip-tokens" }
+    var checkpoint: String { samples + "/magvit2-small.ckpt" }
+
+    private func scratch() throws -> URL {
+        let dir = try CLI.temporaryDirectory()
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        return dir
+    }
+
+    private func assertFails(_ result: CLIResult, saying words: String, line: UInt = #line) {
+        XCTAssertNotEqual(result.status, 0, "exited 0; stdout: \(result.stdout)", line: line)
+        XCTAssertTrue(result.stderr.contains(words), "stderr lacks \"\(words)\": \(result.stderr)", line: line)
+        XCTAssertFalse(result.stderr.contains("Fatal error"), result.stderr, line: line)
+    }
+
+    func testDecodeThatFailsLeavesAnExistingOutputByteIdentical() throws {
+        let dir = try scratch()
+        let out = dir.appendingPathComponent("out.rgb")
+        try Data("x\n".utf8).write(to: out)
+        let r = try CLI.run(["decode", tokens, "-o", out.path, "--ckpt", dir.appendingPathComponent("missing.ckpt").path])
+        assertFails(r, saying: "missing.ckpt")
+        XCTAssertEqual(try Data(contentsOf: out), Data("x\n".utf8))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["out.rgb"])
+    }
+
+    func testDecodeOntoAFolderNamedLikeAFileIsRefusedAndTheFolderKept() throws {
+        let dir = try scratch()
+        let folder = dir.appendingPathComponent("dir.rgb")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+        try Data("precious".utf8).write(to: folder.appendingPathComponent("keep.txt"))
+        let r = try CLI.run(["decode", tokens, "-o", folder.path, "--ckpt", checkpoint, "--max-frames", "1"])
+        assertFails(r, saying: "is a folder; refusing to replace it with a file")
+        XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("keep.txt")), Data("precious".utf8))
+    }
+
+    func testDecodeToAFolderOfOtherFilesIsRefused() throws {
+        let dir = try scratch()
+        let folder = dir.appendingPathComponent("frames")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+        try Data("precious".utf8).write(to: folder.appendingPathComponent("thesis.tex"))
+        let r = try CLI.run(["decode", tokens, "-o", folder.path, "--ckpt", checkpoint, "--max-frames", "1"])
+        assertFails(r, saying: "holding other files than frame_*.png")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["thesis.tex"])
+    }
+
+    func testTokenizeForceDoesNotReplaceAFolderThatIsNotADataset() throws {
+        let dir = try scratch()
+        let folder = dir.appendingPathComponent("photos")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+        try Data("precious".utf8).write(to: folder.appendingPathComponent("holiday.jpg"))
+        let r = try CLI.run(["tokenize", samples + "/clip.mp4", "-o", folder.path, "--force", "--ckpt", checkpoint, "--max-frames", "1"])
+        assertFails(r, saying: "not a token dataset")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["holiday.jpg"])
+    }
+
+    func testOutputsThatAreInputsOfTheSameCommandAreRefused() throws {
+        let dir = try scratch()
+        let dataset = dir.appendingPathComponent("ds")
+        try FileManager.default.copyItem(atPath: tokens, toPath: dataset.path)
+        let metadata = dataset.appendingPathComponent("metadata.json")
+        let before = try Data(contentsOf: metadata)
+
+        assertFails(try CLI.run(["inspect", dataset.path, "--json", metadata.path]), saying: "is an input of this command")
+        XCTAssertEqual(try Data(contentsOf: metadata), before)
+
+        let video = dataset.appendingPathComponent("video.bin")
+        let videoBefore = try Data(contentsOf: video)
+        assertFails(try CLI.run(["fit", dataset.path, "-o", video.path]), saying: "is an input of this command")
+        XCTAssertEqual(try Data(contentsOf: video), videoBefore)
+    }
+
+    func testJSONToDashGoesToStandardOutputNotAFileNamedDash() throws {
+        let dir = try scratch()
+        let process = try CLI.run(["inspect", tokens, "--json", "-"])
+        XCTAssertEqual(process.status, 0, process.stderr)
+        XCTAssertTrue(process.stdout.contains("\"tokens_out_of_range\" : 0"), process.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("-").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: FileManager.default.currentDirectoryPath + "/-"))
+    }
+
+    func testHugeNumbersOnTheCommandLineAreCappedNotCrashes() throws {
+        assertFails(try CLI.run(["evaluate", "--data", tokens, "--model", "copy", "--window", "4294967296", "--stride", "4294967296"]),
+                    saying: "--window 4294967296 is above the cap of 1024")
+        assertFails(try CLI.run(["evaluate", "--data", tokens, "--model", "copy", "--window", "\(1 << 62)"]), saying: "above the cap")
+        assertFails(try CLI.run(["lpips", samples + "/clip.mp4", samples + "/clip.mp4", "--fps", "1e300"]),
+                    saying: "--fps 1e+300 is above the cap of 1000")
+        assertFails(try CLI.run(["tokenize", samples + "/clip.mp4", "-o", "/nonexistent/x", "--fps", "1e300"]), saying: "above the cap")
+    }
+
+    func testAGenieConfigWithHugeSizesIsAClearError() throws {
+        let genie = CLI.fixture("PredictorTests/Fixtures/genie-l2-d64")
+        for (key, value) in [("T", "9223372036854775807"), ("d_model", "1099511627776"), ("num_layers", "1099511627776"),
+                             ("S", "1099511627776"), ("mlp_ratio", "1e300")] {
+            let dir = try scratch()
+            let model = dir.appendingPathComponent("genie")
+            try FileManager.default.copyItem(atPath: genie, toPath: model.path)
+            let configURL = model.appendingPathComponent("config.json")
+            var text = try String(contentsOf: configURL, encoding: .utf8)
+            let pattern = try NSRegularExpression(pattern: "\"\(key)\"\\s*:\\s*[0-9.eE+-]+")
+            text = pattern.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "\"\(key)\": \(value)")
+            try text.write(to: configURL, atomically: true, encoding: .utf8)
+            let r = try CLI.run(["evaluate", "--data", tokens, "--model", model.path, "--max-examples", "1", "--stride", "1"])
+            assertFails(r, saying: configURL.path + ": bad GENIE config")
+        }
+    }
+}
