@@ -45,14 +45,17 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var codecOptions: CodecOptions
 
-    @Option(help: "Also write the report as JSON to this file.")
+    @Option(help: "Also write the report as JSON to this file (with --shard: this part's partial sums, for merge-scores).")
     var json: String?
+
+    @OptionGroup var shardOptions: ShardOptions
 
     func validate() throws {
         guard window >= 2 else { throw ValidationError("--window must be >= 2") }
         guard stride >= 1 else { throw ValidationError("--stride must be >= 1") }
         guard batch >= 1 else { throw ValidationError("--batch must be >= 1") }
         if let maxExamples, maxExamples < 1 { throw ValidationError("--max-examples must be >= 1") }
+        if shardOptions.isRequested && json == nil { throw ValidationError("--shard writes this part's partial sums to --json FILE; give one") }
     }
 
     func run() throws {
@@ -63,15 +66,18 @@ struct Evaluate: ParsableCommand {
         guard count > 0 else {
             throw ValidationErrorText("\(data): no valid windows of \(window) frames at stride \(stride) (\(dataset.frameCount) frames, \(dataset.segments().count) segments)")
         }
+        let shard = try shardOptions.resolve()
+        let part = shard?.range(of: count) ?? 0..<count
+        if let shard, isFinished(shard, of: count, dataset: dataset) { return }
         let predictor = try PredictorChoice.load(model, fittingCopyOn: dataset, windows: windows)
-        note("scoring \(predictor.name) on \(count) windows of \(data)")
+        note("scoring \(predictor.name) on \(shard == nil ? "" : "windows \(part.lowerBound)..<\(part.upperBound) of ")\(count) windows of \(data)")
         var settings = sampling.settings
         settings.batchSize = batch
         let perceptual = lpips ? try PerceptualScorer(codec: codecOptions, lpips: lpipsOptions) : nil
-        let progress = Progress("evaluate", total: count, unit: "windows")
+        let progress = Progress("evaluate", total: part.count, unit: "windows")
         var scoringError: Error?
-        var report = try TeacherForcedEvaluator(settings: settings).evaluate(
-            predictor, windows: (0..<count).lazy.map { windows.frames($0, in: dataset) },
+        let scored = try TeacherForcedEvaluator(settings: settings).scoreWindows(
+            predictor, windows: part.lazy.map { windows.frames($0, in: dataset) }, firstExample: part.lowerBound,
             progress: { batch in
                 progress.update(done: batch.examplesDone)
                 guard let perceptual, scoringError == nil else { return }
@@ -79,6 +85,11 @@ struct Evaluate: ParsableCommand {
             })
         progress.finish()
         if let scoringError { throw scoringError }
+        if let shard {
+            return try writePart(shard, of: count, dataset: dataset, predictor: predictor.name, settings: settings,
+                                 windows: scored.windows, seconds: scored.seconds, lpips: perceptual?.distances)
+        }
+        var report = try EvaluationReport(predictor: predictor.name, settings: settings, windows: scored.windows, seconds: scored.seconds)
         report.lpips = perceptual?.mean
         print(EvaluationTable.render(report))
         if let json { try AtomicFile.write(try EvaluationTable.json(report), to: json) }

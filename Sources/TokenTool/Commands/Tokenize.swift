@@ -42,15 +42,19 @@ struct Tokenize: ParsableCommand {
 
     @OptionGroup var compute: ComputeOptions
 
+    @OptionGroup var shardOptions: ShardOptions
+
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give at least one video or image to tokenize") }
         guard fps > 0 else { throw ValidationError("--fps must be > 0") }
         guard size == Codec.imageSize else { throw ValidationError("--size must be \(Codec.imageSize): the MAGVIT2 codec takes 256x256 frames") }
         if let maxFrames, maxFrames < 1 { throw ValidationError("--max-frames must be >= 1") }
         if append && force { throw ValidationError("--append and --force exclude each other") }
+        if append && shardOptions.isRequested { throw ValidationError("--append and --shard exclude each other (merge the parts instead)") }
     }
 
     func run() throws {
+        if let shard = try shardOptions.resolve() { return try runShard(shard) }
         compute.apply()
         for input in inputs where !FileManager.default.fileExists(atPath: input) {
             throw ValidationErrorText("\(input): no such file")
