@@ -213,11 +213,13 @@ public enum DatasetParts {
     }
 
     /// Staging directories an earlier, killed task left beside `target` (SIGKILL gives no
-    /// chance to clean up); a re-run removes them before starting.
+    /// chance to clean up): the part's own and the dataset writer's inside it
+    /// (`..<name>.part-*.partial-*`). A re-run removes them before starting.
     public static func removeStaleStaging(for target: URL) {
         let folder = target.deletingLastPathComponent()
         let prefix = ".\(target.lastPathComponent).\(stagingPurpose)-"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasPrefix(prefix) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        where name.hasPrefix(prefix) || name.hasPrefix("." + prefix) {
             try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
         }
     }

@@ -116,14 +116,14 @@ extension Tokenize {
         let found: PartManifest
         do { found = try DatasetParts.open(part).manifest } catch { return "\(error)" }
         let checks: [(String, Bool)] = [
-            ("dataset format", found.datasetFormat == planned.datasetFormat),
-            ("tool version", found.toolVersion == planned.toolVersion),
-            ("shard", found.shard == planned.shard),
-            ("job input list", found.jobInputsSHA256 == planned.jobInputsSHA256 && found.jobInputCount == planned.jobInputCount),
-            ("inputs", found.inputs.map(\.index) == planned.inputs.map(\.index) && found.inputs.map(\.path) == planned.inputs.map(\.path)),
-            ("settings", found.settings == planned.settings),
-            ("checkpoint", found.checkpoint.sha256 == planned.checkpoint.sha256),
+            ("its dataset format differs", found.datasetFormat == planned.datasetFormat),
+            ("its tool version differs", found.toolVersion == planned.toolVersion),
+            ("its shard differs", found.shard == planned.shard),
+            ("its job input list differs", found.jobInputsSHA256 == planned.jobInputsSHA256 && found.jobInputCount == planned.jobInputCount),
+            ("its inputs differ", found.inputs.map(\.index) == planned.inputs.map(\.index) && found.inputs.map(\.path) == planned.inputs.map(\.path)),
+            ("its settings differ", found.settings == planned.settings),
+            ("its checkpoint differs", found.checkpoint.sha256 == planned.checkpoint.sha256),
         ]
-        return checks.first { !$0.1 }.map { "its \($0.0) differs" }
+        return checks.first { !$0.1 }?.0
     }
 }
