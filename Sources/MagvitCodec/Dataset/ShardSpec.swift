@@ -61,6 +61,15 @@ public struct ShardSpec: Codable, Equatable, Hashable, Sendable, CustomStringCon
         (itemCount * index / count) ..< (itemCount * (index + 1) / count)
     }
 
+    /// The same in whole blocks of `block` items (the last may be short), so that a part's
+    /// batches are exactly the batches an unsplit run forms: a model may round differently
+    /// when the windows batched with a window change.
+    public func range(of itemCount: Int, inBlocksOf block: Int) -> Range<Int> {
+        precondition(block >= 1)
+        let blocks = range(of: (itemCount + block - 1) / block)
+        return min(itemCount, blocks.lowerBound * block) ..< min(itemCount, blocks.upperBound * block)
+    }
+
     /// Splits items with the given costs (frames) into `count` contiguous runs of about equal
     /// total cost, keeping their order: an item goes to the part its cost's midpoint falls in.
     /// Integer arithmetic, so every task of a job computes the same split.

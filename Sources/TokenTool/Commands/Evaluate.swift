@@ -67,8 +67,8 @@ struct Evaluate: ParsableCommand {
             throw ValidationErrorText("\(data): no valid windows of \(window) frames at stride \(stride) (\(dataset.frameCount) frames, \(dataset.segments().count) segments)")
         }
         let shard = try shardOptions.resolve()
-        let part = shard?.range(of: count) ?? 0..<count
-        if let shard, isFinished(shard, of: count, dataset: dataset) { return }
+        let part = shard?.range(of: count, inBlocksOf: batch) ?? 0..<count
+        if let shard, isFinished(shard, covering: part, of: count, dataset: dataset) { return }
         let predictor = try PredictorChoice.load(model, fittingCopyOn: dataset, windows: windows)
         note("scoring \(predictor.name) on \(shard == nil ? "" : "windows \(part.lowerBound)..<\(part.upperBound) of ")\(count) windows of \(data)")
         var settings = sampling.settings
@@ -86,7 +86,7 @@ struct Evaluate: ParsableCommand {
         progress.finish()
         if let scoringError { throw scoringError }
         if let shard {
-            return try writePart(shard, of: count, dataset: dataset, predictor: predictor.name, settings: settings,
+            return try writePart(shard, covering: part, of: count, dataset: dataset, predictor: predictor.name, settings: settings,
                                  windows: scored.windows, seconds: scored.seconds, lpips: perceptual?.distances)
         }
         var report = try EvaluationReport(predictor: predictor.name, settings: settings, windows: scored.windows, seconds: scored.seconds)
