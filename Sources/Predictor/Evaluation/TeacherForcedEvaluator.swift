@@ -25,9 +25,21 @@ public struct TeacherForcedEvaluator {
         _ predictor: FramePredictor, windows: Windows,
         progress: ((EvaluationProgress) -> Void)? = nil
     ) throws -> EvaluationReport where Windows.Element == [FrameTokens] {
+        let scored = try scoreWindows(predictor, windows: windows, progress: progress)
+        return try EvaluationReport(predictor: predictor.name, settings: settings, windows: scored.windows, seconds: scored.seconds)
+    }
+
+    /// Each window's scores, in window order, and the generation time: what `evaluate` sums,
+    /// and what one part of a split evaluation (`evaluate --shard`) writes. `firstExample` is
+    /// the index of the first window in the whole run; it picks the random streams, so a part
+    /// samples exactly what an unsplit run samples for the same windows.
+    public func scoreWindows<Windows: Sequence>(
+        _ predictor: FramePredictor, windows: Windows, firstExample: Int = 0,
+        progress: ((EvaluationProgress) -> Void)? = nil
+    ) throws -> (windows: [WindowScore], seconds: Double) where Windows.Element == [FrameTokens] {
         let maskgit = settings.maskgit
-        var ceSum = 0.0, correct = 0, tokens = 0, frames = 0, examples = 0, seconds = 0.0
-        var ceSumAt: [Double] = [], tokensAt: [Int] = []
+        var ceSum = 0.0, tokens = 0, frames = 0, examples = firstExample, seconds = 0.0
+        var scores: [WindowScore] = []
         var batch: [[FrameTokens]] = []
 
         func score() throws {
@@ -48,22 +60,22 @@ public struct TeacherForcedEvaluator {
             seconds += Date().timeIntervalSince(start)
 
             var predictions = batch.map { _ in [FrameTokens]() }
+            var batchScores = batch.map { WindowScore(ce: [], tokensPerFrame: $0[0].count, correct: 0) }
             for (i, slot) in slots.enumerated() {
                 let truth = batch[slot.window][slot.t]
                 let ce = result.firstLogits[i].crossEntropySum(truth: truth)
-                while ceSumAt.count < slot.t { ceSumAt.append(0); tokensAt.append(0) }
-                ceSumAt[slot.t - 1] += ce
-                tokensAt[slot.t - 1] += truth.count
+                batchScores[slot.window].ce.append(ce)
+                batchScores[slot.window].correct += zip(result.tokens[i], truth).filter { $0 == $1 }.count
                 ceSum += ce
                 tokens += truth.count
-                correct += zip(result.tokens[i], truth).filter { $0 == $1 }.count
                 predictions[slot.window].append(result.tokens[i])
             }
+            scores += batchScores
             frames += slots.count
             let done = examples
             examples += batch.count
             progress?(EvaluationProgress(
-                examplesDone: examples, predictedFrames: frames, ce: ceSum / Double(max(1, tokens)),
+                examplesDone: examples - firstExample, predictedFrames: frames, ce: ceSum / Double(max(1, tokens)),
                 firstExample: done, windows: batch, predictions: predictions))
         }
 
@@ -72,18 +84,7 @@ public struct TeacherForcedEvaluator {
             if batch.count >= max(1, settings.batchSize) { try score() }
         }
         try score()
-        guard tokens > 0 else { throw EvaluationError(description: "no frames to score: every window needs at least 2 frames") }
-
-        return EvaluationReport(
-            predictor: predictor.name,
-            ce: ceSum / Double(tokens),
-            accuracy: Double(correct) / Double(tokens),
-            lpips: nil,
-            secondsPerFrame: seconds / Double(frames),
-            examples: examples,
-            predictedFrames: frames,
-            perTimestepCE: zip(ceSumAt, tokensAt).map { $0 / Double(max(1, $1)) },
-            settings: settings)
+        return (scores, seconds)
     }
 
     private func check(_ window: [FrameTokens], example: Int, positions: Int) throws {

@@ -45,8 +45,10 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var codecOptions: CodecOptions
 
-    @Option(help: "Also write the report as JSON to this file.")
+    @Option(help: "Also write the report as JSON to this file (with --shard: this part's partial sums, for merge-scores).")
     var json: String?
+
+    @OptionGroup var shardOptions: ShardOptions
 
     func validate() throws {
         guard window >= 2 else { throw ValidationError("--window must be >= 2") }
@@ -57,6 +59,7 @@ struct Evaluate: ParsableCommand {
         try OptionLimits.check(stride, "--stride", atMost: OptionLimits.maxCount)
         try OptionLimits.check(batch, "--batch", atMost: OptionLimits.maxBatch)
         try OptionLimits.check(maxExamples, "--max-examples", atMost: OptionLimits.maxCount)
+        if shardOptions.isRequested && json == nil { throw ValidationError("--shard writes this part's partial sums to --json FILE; give one") }
     }
 
     func run() throws {
@@ -68,15 +71,18 @@ struct Evaluate: ParsableCommand {
         guard count > 0 else {
             throw ValidationErrorText("\(data): no valid windows of \(window) frames at stride \(stride) (\(dataset.frameCount) frames, \(dataset.segments().count) segments)")
         }
+        let shard = try shardOptions.resolve()
+        let part = shard?.range(of: count, inBlocksOf: batch) ?? 0..<count
+        if let shard, isFinished(shard, covering: part, of: count, dataset: dataset) { return }
         let predictor = try PredictorChoice.load(model, fittingCopyOn: dataset, windows: windows)
-        note("scoring \(predictor.name) on \(count) windows of \(data)")
+        note("scoring \(predictor.name) on \(shard == nil ? "" : "windows \(part.lowerBound)..<\(part.upperBound) of ")\(count) windows of \(data)")
         var settings = sampling.settings
         settings.batchSize = batch
         let perceptual = lpips ? try PerceptualScorer(codec: codecOptions, lpips: lpipsOptions) : nil
-        let progress = Progress("evaluate", total: count, unit: "windows")
+        let progress = Progress("evaluate", total: part.count, unit: "windows")
         var scoringError: Error?
-        var report = try TeacherForcedEvaluator(settings: settings).evaluate(
-            predictor, windows: (0..<count).lazy.map { windows.frames($0, in: dataset) },
+        let scored = try TeacherForcedEvaluator(settings: settings).scoreWindows(
+            predictor, windows: part.lazy.map { windows.frames($0, in: dataset) }, firstExample: part.lowerBound,
             progress: { batch in
                 progress.update(done: batch.examplesDone)
                 guard let perceptual, scoringError == nil else { return }
@@ -84,6 +90,11 @@ struct Evaluate: ParsableCommand {
             })
         progress.finish()
         if let scoringError { throw scoringError }
+        if let shard {
+            return try writePart(shard, covering: part, of: count, dataset: dataset, predictor: predictor.name, settings: settings,
+                                 windows: scored.windows, seconds: scored.seconds, lpips: perceptual?.distances)
+        }
+        var report = try EvaluationReport(predictor: predictor.name, settings: settings, windows: scored.windows, seconds: scored.seconds)
         report.lpips = perceptual?.mean
         print(EvaluationTable.render(report))
         if let json { try AtomicOutput.write(try EvaluationTable.json(report), to: json) }

@@ -45,6 +45,8 @@ struct Tokenize: ParsableCommand {
 
     @OptionGroup var compute: ComputeOptions
 
+    @OptionGroup var shardOptions: ShardOptions
+
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give at least one video or image to tokenize") }
         guard fps > 0 else { throw ValidationError("--fps must be > 0") }
@@ -53,10 +55,12 @@ struct Tokenize: ParsableCommand {
         try OptionLimits.check(fps: fps)
         try OptionLimits.check(maxFrames, "--max-frames", atMost: OptionLimits.maxCount)
         if append && force { throw ValidationError("--append and --force exclude each other") }
+        if append && shardOptions.isRequested { throw ValidationError("--append and --shard exclude each other (merge the parts instead)") }
     }
 
     func run() throws {
         ProtectedInputs.register(inputs + [codecOptions.checkpoint].compactMap { $0 })
+        if let shard = try shardOptions.resolve() { return try runShard(shard) }
         compute.apply()
         for input in inputs where !FileManager.default.fileExists(atPath: input) {
             throw ValidationErrorText("\(input): no such file")

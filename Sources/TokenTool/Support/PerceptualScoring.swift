@@ -31,6 +31,8 @@ final class PerceptualScorer {
     private let lpips: LPIPS
     private var sum = 0.0
     private var count = 0
+    /// Every frame's distance in order, for a part of a split evaluation.
+    private(set) var distances: [Double] = []
 
     init(codec options: CodecOptions, lpips lpipsOptions: LPIPSOptions) throws {
         lpips = try lpipsOptions.load()
@@ -45,6 +47,7 @@ final class PerceptualScorer {
             for d in try lpips.distances(guess, truth) {
                 sum += Double(d)
                 count += 1
+                distances.append(Double(d))
             }
         }
     }

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import MagvitCodec
+
+/// `tokenize --shard i/N`: one task's share of a split job, written as a part directory that
+/// `tokentool merge` puts back together (byte for byte what one unsplit `tokenize` writes).
+///
+/// The job's inputs are cut into units that one unsplit run would make one segment of each (a
+/// video, or a run of consecutive images), the units into N contiguous runs of about equal
+/// frame count (durations probed from the containers, the same in every task), and this task
+/// tokenizes its run exactly as the unsplit command would. An existing complete part of the
+/// same job is left alone, so re-running a whole array only redoes the parts that failed.
+extension Tokenize {
+    func runShard(_ shard: ShardSpec) throws {
+        for input in inputs where !FileManager.default.fileExists(atPath: input) {
+            throw ValidationErrorText("\(input): no such file")
+        }
+        let units = Self.segmentUnits(inputs)
+        let costs = units.map { unit in unit.count > 1 || Self.isImage(inputs[unit.lowerBound]) ? unit.count : estimatedFrames(inputs[unit.lowerBound]) }
+        let unitRange = ShardSpec.balancedRanges(costs: Self.knownCosts(costs), count: shard.count)[shard.index]
+        let mine = unitRange.isEmpty ? 0..<0 : units[unitRange.lowerBound].lowerBound ..< units[unitRange.upperBound - 1].upperBound
+        let target = URL(fileURLWithPath: output)
+        let checkpointPath = try codecOptions.checkpointPath()
+        let checkpoint = try PartManifest.Checkpoint.describing(file: checkpointPath)
+        let planned = PartManifest(
+            datasetFormat: .v1_1, toolVersion: ShardOptions.toolVersion, shard: shard, jobInputs: inputs,
+            inputs: mine.map { PartManifest.Input(index: $0, path: inputs[$0], frames: 0) },
+            settings: tokenSettings, checkpoint: checkpoint, frames: 0, segments: 0)
+
+        if FileManager.default.fileExists(atPath: target.path) {
+            let reason = Self.differenceFromFinished(part: target, planned: planned)
+            if reason == nil {
+                note("part \(shard) is already complete at \(output); skipping it")
+                print("part \(shard) already complete at \(output)")
+                return
+            }
+            guard force else {
+                throw ValidationErrorText("\(output): exists but is not part \(shard) of this job (\(reason!)); --force replaces it")
+            }
+        }
+        DatasetParts.removeStaleStaging(for: target)
+        let staging = try DatasetParts.stagingDirectory(for: target)
+        note("part \(shard): inputs \(mine.isEmpty ? "none" : "\(mine.lowerBound)..<\(mine.upperBound)") of \(inputs.count), "
+            + "about \(unitRange.map { costs[$0] }.reduce(0, +)) of \(costs.reduce(0, +)) frames")
+        if mine.isEmpty {
+            // More parts than inputs: an empty dataset keeps the part count whole for merge.
+            try TokenDatasetWriter.create(at: staging, hz: Int(fps.rounded()), tokenizerCheckpoint: checkpointPath).commit()
+        } else {
+            var unsplit = self
+            unsplit.inputs = Array(inputs[mine])
+            unsplit.output = staging.path
+            unsplit.force = false
+            unsplit.shardOptions.shard = nil
+            unsplit.shardOptions.fromEnvironment = false
+            try unsplit.run()
+        }
+
+        let dataset = try TokenDataset(directory: staging)
+        var manifest = planned
+        let segmentFrames = dataset.segments().map(\.frames.count)
+        let unitStarts = Set(units.map(\.lowerBound))
+        var segment = 0
+        for i in manifest.inputs.indices {
+            let index = manifest.inputs[i].index
+            if unitStarts.contains(index) && i > 0 { segment += 1 }
+            manifest.inputs[i].frames = Self.isImage(inputs[index]) ? 1 : segmentFrames[segment]
+        }
+        manifest.frames = dataset.frameCount
+        manifest.segments = segmentFrames.count
+        try DatasetParts.seal(staging, manifest: manifest, at: target)
+        print("wrote part \(shard) (\(mine.count) inputs, \(manifest.frames) frames) to \(output)")
+    }
+
+    /// What changes the tokens; parts that differ here are not merged.
+    var tokenSettings: [String: JSONValue] {
+        [
+            "tokenizer": .string("magvit2"),
+            "fps": .double(fps),
+            "size": .int(size),
+            "crop": .string(crop.rawValue),
+            "max_frames": maxFrames.map { .int($0) } ?? .null,
+            "ema": .bool(codecOptions.useEMA),
+        ]
+    }
+
+    /// Ranges of inputs that one unsplit run makes one segment of: each video alone, and each
+    /// run of consecutive images together.
+    static func segmentUnits(_ inputs: [String]) -> [Range<Int>] {
+        var units: [Range<Int>] = []
+        for i in inputs.indices {
+            if isImage(inputs[i]), i > 0, isImage(inputs[i - 1]), let last = units.popLast() {
+                units.append(last.lowerBound ..< i + 1)
+            } else {
+                units.append(i ..< i + 1)
+            }
+        }
+        return units
+    }
+
+    /// Frames a video will give, from its container (-1 when it does not say).
+    private func estimatedFrames(_ path: String) -> Int {
+        let options = VideoReadOptions(fps: fps, size: size, crop: crop, maxFrames: maxFrames)
+        return (try? VideoReader(url: URL(fileURLWithPath: path), options: options))?.estimatedFrameCount ?? -1
+    }
+
+    /// Unknown durations count as the mean of the known ones (1 if none is known).
+    static func knownCosts(_ costs: [Int]) -> [Int] {
+        let known = costs.filter { $0 >= 0 }
+        let fallback = known.isEmpty ? 1 : max(1, known.reduce(0, +) / known.count)
+        return costs.map { $0 >= 0 ? $0 : fallback }
+    }
+
+    /// Nil when `part` is a finished, intact part made with exactly `planned`'s job, inputs and
+    /// settings; otherwise what differs.
+    static func differenceFromFinished(part: URL, planned: PartManifest) -> String? {
+        let found: PartManifest
+        do { found = try DatasetParts.open(part).manifest } catch { return "\(error)" }
+        let checks: [(String, Bool)] = [
+            ("its dataset format differs", found.datasetFormat == planned.datasetFormat),
+            ("its tool version differs", found.toolVersion == planned.toolVersion),
+            ("its shard differs", found.shard == planned.shard),
+            ("its job input list differs", found.jobInputsSHA256 == planned.jobInputsSHA256 && found.jobInputCount == planned.jobInputCount),
+            ("its inputs differ", found.inputs.map(\.index) == planned.inputs.map(\.index) && found.inputs.map(\.path) == planned.inputs.map(\.path)),
+            ("its settings differ", found.settings == planned.settings),
+            ("its checkpoint differs", found.checkpoint.sha256 == planned.checkpoint.sha256),
+        ]
+        return checks.first { !$0.1 }?.0
+    }
+}
