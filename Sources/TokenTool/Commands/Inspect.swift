@@ -13,7 +13,7 @@ struct Inspect: ParsableCommand {
         Example: tokentool inspect magvit2.ckpt
         """)
 
-    @Argument(help: "Checkpoint file or dataset directory.")
+    @Argument(help: "Checkpoint file or dataset directory.", completion: .file())
     var path: String
 
     @Flag(name: .customLong("ema"), help: "Report the model_ema.* weight set as the one used.")
