@@ -39,7 +39,7 @@ public enum HuggingFaceCache {
     public static func parse(_ spec: String) -> Reference? {
         let parts = spec.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 2, !spec.hasPrefix("."), !spec.hasPrefix("/"), !spec.hasPrefix("~") else { return nil }
-        let nameAndRevision = parts[1].split(separator: "@", maxSplits: 1).map(String.init)
+        let nameAndRevision = parts[1].split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let organization = parts[0], name = nameAndRevision.first ?? ""
         let allowed = #"^[A-Za-z0-9][A-Za-z0-9._-]*$"#
         guard organization.range(of: allowed, options: .regularExpression) != nil,

@@ -25,7 +25,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Also write the results to this JSON file.")
     var json: String?
 
-    @Option(help: "Compute threads (default: all cores).")
+    @Option(help: "Compute threads (default: OMP_NUM_THREADS, else the CPUs this process may run on).")
     var threads: Int?
 
     @Flag(help: "Skip the GENIE measurement.")
