@@ -17,35 +17,70 @@ public enum FrameRateRounding: String, Sendable, CaseIterable {
 
 /// The intake rule as one libavfilter description: what `ffmpeg -i in -vf ...` would be given.
 ///
-///     [autorotation] , fps=F:round=R , to rgb24 , crop to the display square , scale=S:S
+///     [autorotation] , fps=F:round=R , crop=W:H:X:Y (the display square) , scale=S:S , format=rgb24
 ///
 /// - Autorotation inserts the filters the ffmpeg tool inserts for the stream's display matrix.
 /// - `fps` comes before crop and scale: it only looks at timestamps, so the frames chosen are
 ///   the same as `-vf crop,scale,fps`, and dropped frames are never scaled.
-/// - The crop is taken in display pixels: with a sample aspect ratio (anamorphic video) the
-///   square is `min(iw, ih/sar)` stored columns by `min(ih, iw*sar)` rows, which the scale then
-///   makes square pixels. Stored-pixel crops squeeze such video.
-/// - Colour conversion to rgb24 comes before the crop, at the stored size, honouring the frame's
-///   YUV matrix and range (scale's `in_color_matrix`/`in_range` default to the frame's own); the
-///   final scale uses area averaging when shrinking and bicubic when enlarging.
+/// - The crop is the largest centred square of the displayed picture: with a sample aspect
+///   ratio (anamorphic video) it is `min(w, h/sar)` stored columns by `min(h, w*sar)` rows,
+///   which the scale then makes square pixels. A crop in stored pixels would squeeze such video.
+/// - One scale does the rest, as `ffmpeg -vf crop,scale` does: area averaging when shrinking
+///   (bicubic when enlarging) and the conversion to rgb24, honouring the frame's YUV matrix and
+///   range (scale's `in_color_matrix`/`in_range` default to the frame's own).
+/// - When the crop's corner or size falls between chroma samples (odd offsets in 4:2:0, often
+///   with anamorphic video), the frame is first upsampled to 4:4:4 so the crop stays exact;
+///   `crop` alone would move it to the chroma grid, up to a pixel off centre.
 enum IntakeFilters {
-    static func description(options: VideoReadOptions, rotation: [String], sourceWidth: Int, sourceHeight: Int) -> String {
+    /// The frame as it enters the graph.
+    struct Input {
+        var width: Int
+        var height: Int
+        var pixelFormat: Int32
+        var sampleAspectRatio: AVRational
+    }
+
+    static func description(options: VideoReadOptions, rotation: [String], input: Input) -> String {
         var filters = rotation
         if let fps = options.fps {
             let rate = rationalFrameRate(fps)
             filters.append("fps=fps=\(rate.num)/\(rate.den):round=\(options.fpsRounding.rawValue)")
         }
-        // To rgb24 at the stored size first: a crop in 4:2:0 would either move to an even column
-        // or cut the chroma half a pixel off the luma.
-        let quality = "accurate_rnd+full_chroma_int"
-        filters.append("scale=flags=bicubic+\(quality),format=rgb24")
-        if options.crop == .center {
-            filters.append("crop=w='round(min(iw,ih/sar))':h='round(min(ih,iw*sar))':exact=1")
+        // The picture as displayed after rotation: transpose swaps the sides and the pixel shape.
+        let transposed = rotation.contains { $0.hasPrefix("transpose") }
+        var width = input.width, height = input.height
+        var sar = input.sampleAspectRatio.num > 0 && input.sampleAspectRatio.den > 0
+            ? Double(input.sampleAspectRatio.num) / Double(input.sampleAspectRatio.den) : 1
+        var chroma = (x: 0, y: 0), depth = 8
+        if let descriptor = av_pix_fmt_desc_get(AVPixelFormat(rawValue: input.pixelFormat)),
+           descriptor.pointee.flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0 {
+            chroma = (Int(descriptor.pointee.log2_chroma_w), Int(descriptor.pointee.log2_chroma_h))
+            depth = Int(descriptor.pointee.comp.0.depth)
         }
-        let shrinking = min(sourceWidth, sourceHeight) >= options.size
+        if transposed {
+            swap(&width, &height)
+            sar = 1 / sar
+            chroma = (chroma.y, chroma.x)
+        }
+        var side = (width: width, height: height)
+        if options.crop == .center {
+            let w = max(1, min(width, Int((Double(height) / sar).rounded())))
+            let h = max(1, min(height, Int((Double(width) * sar).rounded())))
+            let x = (width - w) / 2, y = (height - h) / 2
+            if w != width || h != height {
+                let aligned = [x, w].allSatisfy { $0 % (1 << chroma.x) == 0 } && [y, h].allSatisfy { $0 % (1 << chroma.y) == 0 }
+                if !aligned {
+                    filters.append("scale=flags=bicubic+accurate_rnd+full_chroma_int,format=\(depth > 8 ? "yuv444p16le" : "yuv444p")")
+                }
+                filters.append("crop=\(w):\(h):\(x):\(y)" + (aligned ? "" : ":exact=1"))
+            }
+            side = (w, h)
+        }
+        let shrinking = min(side.width, side.height) >= options.size
         let method = shrinking ? "area" : "bicubic"
-        filters.append("scale=\(options.size):\(options.size):flags=\(method)+\(quality)")
+        filters.append("scale=\(options.size):\(options.size):flags=\(method)+accurate_rnd+full_chroma_int")
         filters.append("setsar=1")
+        filters.append("format=rgb24")
         return filters.joined(separator: ",")
     }
 

@@ -48,6 +48,8 @@ public final class VideoReader {
     public let rotationFilters: [String]
     /// Replaces the filters after the rotation (tests use it as `ffmpeg -vf` would be used).
     let customFilters: String?
+    private let sourcePixelFormat: Int32
+    private let sourceSampleAspectRatio: AVRational
     private var openSession: DecodingSession?
 
     public convenience init(url: URL, options: VideoReadOptions = VideoReadOptions()) throws {
@@ -70,14 +72,21 @@ public final class VideoReader {
         self.sourceFrameRate = session.nominalFrameRate
         self.duration = session.durationSeconds
         self.rotationFilters = options.autorotate ? IntakeFilters.autorotation(displayMatrix: session.displayMatrix) : []
+        self.sourcePixelFormat = session.decoder.pointee.pix_fmt.rawValue
+        self.sourceSampleAspectRatio = session.statedSampleAspectRatio
         self.openSession = session
     }
 
-    /// The libavfilter graph every frame goes through, as `ffmpeg -vf` would take it.
+    /// The libavfilter graph every frame goes through, as `ffmpeg -vf` would take it (for the
+    /// stream's stated size and pixel format; a frame that differs gets its own).
     public var filterDescription: String {
+        description(for: IntakeFilters.Input(width: sourceWidth, height: sourceHeight, pixelFormat: sourcePixelFormat,
+                                             sampleAspectRatio: sourceSampleAspectRatio))
+    }
+
+    private func description(for input: IntakeFilters.Input) -> String {
         if let customFilters { return (rotationFilters + [customFilters]).joined(separator: ",") }
-        return IntakeFilters.description(options: options, rotation: rotationFilters,
-                                         sourceWidth: sourceWidth, sourceHeight: sourceHeight)
+        return IntakeFilters.description(options: options, rotation: rotationFilters, input: input)
     }
 
     /// Output frames expected, from the stated duration (for progress and ETA); nil if unknown.
@@ -102,7 +111,6 @@ public final class VideoReader {
         openSession = nil
         let limit = options.maxFrames ?? .max
         guard limit > 0 else { return 0 }
-        let description = filterDescription
         var graph: FilterGraph?
         var inputEnd: Int64 = 0
         var delivered = 0
@@ -127,8 +135,10 @@ public final class VideoReader {
                     graph = nil
                 }
                 if graph == nil {
-                    graph = try FilterGraph(description: description, width: f.width, height: f.height, pixelFormat: f.format,
-                                            timeBase: session.timeBase, sampleAspectRatio: session.sampleAspectRatio(of: frame))
+                    let sar = session.sampleAspectRatio(of: frame)
+                    let input = IntakeFilters.Input(width: Int(f.width), height: Int(f.height), pixelFormat: f.format, sampleAspectRatio: sar)
+                    graph = try FilterGraph(description: description(for: input), width: f.width, height: f.height, pixelFormat: f.format,
+                                            timeBase: session.timeBase, sampleAspectRatio: sar)
                 }
                 frame.pointer.pointee.pts = pts
                 try graph!.push(frame)
@@ -253,6 +263,12 @@ private final class DecodingSession {
         var size = 0
         guard let data = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size), size >= 36 else { return nil }
         return UnsafeRawPointer(data).withMemoryRebound(to: Int32.self, capacity: 9) { Array(UnsafeBufferPointer(start: $0, count: 9)) }
+    }
+
+    /// The pixel shape the container or codec states, before any frame is decoded.
+    var statedSampleAspectRatio: AVRational {
+        guard let format, let stream = format.pointee.streams[Int(streamIndex)] else { return AVRational(num: 1, den: 1) }
+        return av_guess_sample_aspect_ratio(format, stream, nil)
     }
 
     /// The pixel shape: the container's when it states one, else the codec's (as ffmpeg guesses it).

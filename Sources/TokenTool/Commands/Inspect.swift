@@ -13,7 +13,7 @@ struct Inspect: ParsableCommand {
         Example: tokentool inspect magvit2.ckpt
         """)
 
-    @Argument(help: "Checkpoint file or dataset directory.", completion: .file())
+    @Argument(help: "Checkpoint file or dataset directory (or a Hugging Face id in the local cache: ORG/NAME/file).", completion: .file())
     var path: String
 
     @Flag(name: .customLong("ema"), help: "Report the model_ema.* weight set as the one used.")
@@ -29,6 +29,7 @@ struct Inspect: ParsableCommand {
     var json: String?
 
     func run() throws {
+        let path = try HubDataset.resolve(self.path, types: [.model, .dataset])
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ValidationError("\(path): no such file or directory")
