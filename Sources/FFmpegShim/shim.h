@@ -12,6 +12,7 @@
 #include <libavutil/avutil.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
+#include <libavutil/display.h>
 #include <png.h>
 #include <string.h>
 

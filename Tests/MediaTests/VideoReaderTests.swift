@@ -3,7 +3,7 @@ import XCTest
 @testable import MagvitCodec
 
 final class VideoReaderTests: XCTestCase {
-    func testTwoSecondsAt25FPSResampleByTimeTo10And30FPS() throws {
+    func testTwoSecondsAt25FPSResampleLikeFFmpegsFPSFilterTo10And30FPS() throws {
         let url = try temporaryFolder().appendingPathComponent("clip.mp4")
         try SyntheticVideo.write(to: url, width: 176, height: 144, fps: 25, count: 50)
 
@@ -19,7 +19,8 @@ final class VideoReaderTests: XCTestCase {
             XCTAssertEqual(result.frames.count, Int(2 * fps), "at \(fps) fps")
             for (k, t) in result.times.enumerated() { XCTAssertEqual(t - result.times[0], Double(k) / fps, accuracy: 1e-9) }
             let shown = result.frames.map { SyntheticVideo.sourceIndex(of: $0, candidates: 0..<50) }
-            XCTAssertEqual(shown, (0..<Int(2 * fps)).map { Int(Double($0) * 25 / fps + 1e-9) }, "at \(fps) fps")
+            XCTAssertEqual(shown, fpsFilterChoice(sourceTimes: (0..<50).map { Double($0) / 25 }, end: 2, fps: fps, rounding: .near),
+                           "at \(fps) fps")
         }
     }
 
@@ -36,11 +37,11 @@ final class VideoReaderTests: XCTestCase {
         XCTAssertEqual(native.frames.count, 30)
         for (i, t) in native.times.enumerated() { XCTAssertEqual(t - native.times[0], Double(i) * 1001 / 30000, accuracy: 1e-4) }
 
-        // 30 frames last 1.001 s: instants 0, 0.1, ..., 1.0 fall inside it.
+        // 30 frames last 1.001 s, which rounds to 10 ticks of 0.1 s.
         let resampled = try readFrames(url, VideoReadOptions(fps: 10, size: 32))
-        XCTAssertEqual(resampled.frames.count, 11)
+        XCTAssertEqual(resampled.frames.count, 10)
         let shown = resampled.frames.map { SyntheticVideo.sourceIndex(of: $0, candidates: 0..<30) }
-        XCTAssertEqual(shown, (0..<11).map { Int(Double($0) / 10 * fps + 1e-9) })
+        XCTAssertEqual(shown, fpsFilterChoice(sourceTimes: (0..<30).map { Double($0) / fps }, end: 30 / fps, fps: 10, rounding: .near))
     }
 
     func testMaxFramesStopsEarlyAndCapsTheEstimate() throws {
@@ -50,7 +51,7 @@ final class VideoReaderTests: XCTestCase {
         XCTAssertEqual(try VideoReader(url: url, options: options).estimatedFrameCount, 7)
         let result = try readFrames(url, options)
         XCTAssertEqual(result.frames.count, 7)
-        XCTAssertEqual(result.frames.map { SyntheticVideo.sourceIndex(of: $0, candidates: 0..<50) }, [0, 2, 5, 7, 10, 12, 15])
+        XCTAssertEqual(result.frames.map { SyntheticVideo.sourceIndex(of: $0, candidates: 0..<50) }, [1, 3, 6, 8, 11, 13, 16])
     }
 
     func testForEachFrameCanRunTwice() throws {

@@ -58,12 +58,13 @@ final class VideoCommandTests: XCTestCase {
         let clip = dir.appendingPathComponent("a.mp4")
         try makeClip(clip, seconds: 1)
         let data = dir.appendingPathComponent("d").path
-        XCTAssertEqual(try CLI.run(["tokenize", clip.path, "-o", data, "--ckpt", checkpoint, "--fps", "4"]).status, 0)
+        // At the rate the appends below use: --append refuses another rate.
+        XCTAssertEqual(try CLI.run(["tokenize", clip.path, "-o", data, "--ckpt", checkpoint, "--fps", "25"]).status, 0)
         let before = try directoryBytes(data)
 
         let corrupt = dir.appendingPathComponent("corrupt.mp4")
         try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 7) }).write(to: corrupt)
-        let failed = try CLI.run(["tokenize", clip.path, corrupt.path, "-o", data, "--ckpt", checkpoint, "--fps", "4", "--append"])
+        let failed = try CLI.run(["tokenize", clip.path, corrupt.path, "-o", data, "--ckpt", checkpoint, "--fps", "25", "--append"])
         XCTAssertNotEqual(failed.status, 0)
         XCTAssertTrue(failed.stderr.contains("corrupt.mp4"), failed.stderr)
         XCTAssertEqual(try directoryBytes(data), before)

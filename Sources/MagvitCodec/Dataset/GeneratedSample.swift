@@ -27,6 +27,10 @@ public struct GeneratedSample: Equatable, Sendable {
 
     /// Writes the sample as one segment; an existing directory at `target` is replaced atomically.
     public func write(to target: URL, hz: Int, tokenizerCheckpoint: String) throws {
+        try write(to: target, hz: Double(hz), tokenizerCheckpoint: tokenizerCheckpoint)
+    }
+
+    public func write(to target: URL, hz: Double, tokenizerCheckpoint: String) throws {
         let extra: [String: JSONValue] = [
             Self.promptFramesKey: .int(prompt.count),
             Self.windowSizeKey: .int(windowSize),

@@ -23,13 +23,21 @@ public struct TokenDatasetMetadata: Equatable, Sendable {
     /// The metadata the real MAGVIT2 datasets carry.
     public init(frameCount: Int, hz: Int, tokenizerCheckpoint: String, height: Int = 16, width: Int = 16,
                 extra: [String: JSONValue] = [:]) {
+        self.init(frameCount: frameCount, hz: Double(hz), tokenizerCheckpoint: tokenizerCheckpoint, height: height,
+                  width: width, extra: extra)
+    }
+
+    /// `hz` is kept exact: a whole rate is written as an integer (as the 1X files have it), any
+    /// other as the number it is (2.5, 29.97002997...).
+    public init(frameCount: Int, hz: Double, tokenizerCheckpoint: String, height: Int = 16, width: Int = 16,
+                extra: [String: JSONValue] = [:]) {
         var values = extra
         values["token_dtype"] = .string("uint32")
         values["s"] = .int(height)
         values["h"] = .int(height)
         values["w"] = .int(width)
         values["vocab_size"] = .int(262_144)
-        values["hz"] = .int(hz)
+        values["hz"] = Self.rate(hz)
         values["tokenizer_ckpt"] = .string(tokenizerCheckpoint)
         values["num_images"] = .int(frameCount)
         self.values = values
@@ -90,6 +98,10 @@ public struct TokenDatasetMetadata: Equatable, Sendable {
         copy.frameCount = count
         copy.values["num_images"] = .int(count)
         return copy
+    }
+
+    static func rate(_ hz: Double) -> JSONValue {
+        hz.rounded() == hz && abs(hz) < 1e9 ? .int(Int(hz)) : .double(hz)
     }
 
     public func jsonData() throws -> Data { try JSONValue.encodeObject(values) }

@@ -3,8 +3,8 @@ import Dispatch
 import Foundation
 
 extension Kernels {
-    /// How many threads the kernels split their work over (all cores unless `setThreadCount`
-    /// was called). Set once at start-up, before any work runs.
+    /// How many threads the kernels split their work over (`defaultThreadCount()`: OMP_NUM_THREADS,
+    /// else the CPUs this process may run on, unless `setThreadCount` was called). Set once at start-up, before any work runs.
     public static var threadCount: Int { configuredThreads }
 
     /// Limits the kernels' threads to `n`.
@@ -18,7 +18,7 @@ extension Kernels {
     // (The first use of the thread count, read or write, runs this once, before any GEMM.)
     private nonisolated(unsafe) static var configuredThreads: Int = {
         openblas_set_num_threads(1)
-        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+        return defaultThreadCount()
     }()
 
     /// Runs `body(i)` for every i in 0..<count, spread over the cores in contiguous chunks.

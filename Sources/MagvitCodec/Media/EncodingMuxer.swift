@@ -18,6 +18,7 @@ final class EncodingMuxer {
     /// before it is opened.
     init(output: AtomicOutput, muxer: String, codec: UnsafePointer<AVCodec>,
          headerOptions: [String: String] = [:],
+         configureStream: (UnsafeMutablePointer<AVStream>) -> Void = { _ in },
          configure: (UnsafeMutablePointer<AVCodecContext>) -> Void) throws {
         _ = FFmpeg.quietLogging
         self.output = output
@@ -47,6 +48,7 @@ final class EncodingMuxer {
             guard code >= 0 else { throw MediaError.cannotWrite(path: path, reason: FFmpeg.message(code)) }
             stream.pointee.time_base = encoder.pointee.time_base
             stream.pointee.avg_frame_rate = encoder.pointee.framerate
+            configureStream(stream)
 
             code = avio_open(&context.pointee.pb, output.temporary.path, AVIO_FLAG_WRITE)
             guard code >= 0 else { throw MediaError.cannotWrite(path: path, reason: FFmpeg.message(code)) }

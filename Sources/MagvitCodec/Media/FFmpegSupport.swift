@@ -2,9 +2,9 @@ import FFmpegShim
 
 /// Small owners for FFmpeg objects, so every allocation is freed exactly once.
 enum FFmpeg {
-    /// FFmpeg logs to stderr at warning level by default; the toolkit reports problems through
-    /// `MediaError`, so only FFmpeg's own errors stay visible.
-    static let quietLogging: Void = av_log_set_level(AV_LOG_ERROR)
+    /// FFmpeg logs to stderr at info level by default; the toolkit reports every problem through
+    /// `MediaError`, so FFmpeg stays silent unless `FFmpegLog.setVerbose(true)`.
+    static let quietLogging: Void = av_log_set_level(FFmpegLog.verbose ? AV_LOG_INFO : AV_LOG_QUIET)
 
     static func message(_ code: Int32) -> String {
         var buffer = [CChar](repeating: 0, count: 256)
@@ -18,6 +18,16 @@ enum FFmpeg {
 
     static func seconds(_ value: Int64, _ timeBase: AVRational) -> Double {
         Double(value) * Double(timeBase.num) / Double(timeBase.den)
+    }
+}
+
+/// FFmpeg's own log lines (decoder warnings, filter messages) on stderr, or not (the default).
+public enum FFmpegLog {
+    nonisolated(unsafe) static var verbose = false
+
+    public static func setVerbose(_ on: Bool) {
+        verbose = on
+        av_log_set_level(on ? AV_LOG_INFO : AV_LOG_QUIET)
     }
 }
 

@@ -18,7 +18,13 @@ public final class MP4Writer: VideoFileWriter {
     private let scaler: OpaquePointer
     private var nextPTS: Int64 = 0
 
-    public init(url: URL, width: Int, height: Int, fps: Double) throws {
+    public convenience init(url: URL, width: Int, height: Int, fps: Double) throws {
+        try self.init(url: url, width: width, height: height, fps: fps, displayRotation: nil, sampleAspectRatio: nil)
+    }
+
+    /// Also tags the stream with a display rotation (the display turns the stored
+    /// picture this many degrees clockwise; a phone held upright records 90) and a sample aspect ratio, so tests can make rotated and anamorphic files.
+    init(url: URL, width: Int, height: Int, fps: Double, displayRotation: Double?, sampleAspectRatio: AVRational?) throws {
         try checkWriterParameters(url: url, width: width, height: height, fps: fps)
         let output = try AtomicOutput(destination: url)
         let codedWidth = (width + 1) / 2 * 2, codedHeight = (height + 1) / 2 * 2
@@ -27,13 +33,22 @@ public final class MP4Writer: VideoFileWriter {
         guard let codec = h264 ?? avcodec_find_encoder(AV_CODEC_ID_MPEG4) else {
             throw MediaError.encoderUnavailable(path: url.path, reason: "this FFmpeg has neither an H.264 (libx264) nor an MPEG-4 encoder")
         }
-        muxer = try EncodingMuxer(output: output, muxer: "mp4", codec: codec, headerOptions: ["movflags": "+faststart"]) { encoder in
+        let pixelShape = sampleAspectRatio ?? AVRational(num: 1, den: 1)
+        muxer = try EncodingMuxer(output: output, muxer: "mp4", codec: codec, headerOptions: ["movflags": "+faststart"],
+                                  configureStream: { stream in
+            stream.pointee.sample_aspect_ratio = pixelShape
+            if let displayRotation, let matrix = av_stream_new_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, 36) {
+                UnsafeMutableRawPointer(matrix).withMemoryRebound(to: Int32.self, capacity: 9) {
+                    av_display_rotation_set($0, displayRotation)
+                }
+            }
+        }) { encoder in
             encoder.pointee.width = Int32(codedWidth)
             encoder.pointee.height = Int32(codedHeight)
             encoder.pointee.pix_fmt = AV_PIX_FMT_YUV420P
             encoder.pointee.time_base = AVRational(num: rate.den, den: rate.num)
             encoder.pointee.framerate = rate
-            encoder.pointee.sample_aspect_ratio = AVRational(num: 1, den: 1)
+            encoder.pointee.sample_aspect_ratio = pixelShape
             // Tag what swscale produces below (BT.601, limited range) so decoders invert it.
             encoder.pointee.colorspace = AVCOL_SPC_SMPTE170M
             encoder.pointee.color_range = AVCOL_RANGE_MPEG

@@ -3,39 +3,60 @@ import Foundation
 
 /// What `VideoReader` delivers.
 public struct VideoReadOptions: Sendable, Equatable {
-    /// Output frame rate; nil keeps every decoded frame with its own timestamp.
+    /// Output frame rate, chosen from the source as `ffmpeg -vf fps=F` chooses; nil keeps every
+    /// decoded frame with its own timestamp (`--fps source`).
     public var fps: Double?
     /// Output frames are `size` x `size`.
     public var size: Int
     public var crop: CropMode
     /// Stop after this many output frames.
     public var maxFrames: Int?
+    /// Turn frames upright by the stream's display matrix, as ffmpeg and players do.
+    public var autorotate: Bool
+    /// `fps`'s timestamp rounding (ffmpeg's default: near).
+    public var fpsRounding: FrameRateRounding
 
-    public init(fps: Double? = nil, size: Int = 256, crop: CropMode = .center, maxFrames: Int? = nil) {
+    public init(fps: Double? = nil, size: Int = 256, crop: CropMode = .center, maxFrames: Int? = nil,
+                autorotate: Bool = true, fpsRounding: FrameRateRounding = .near) {
         self.fps = fps
         self.size = size
         self.crop = crop
         self.maxFrames = maxFrames
+        self.autorotate = autorotate
+        self.fpsRounding = fpsRounding
     }
 }
 
-/// Reads any video the installed FFmpeg can read as square rgb24 frames, one at a time, so
-/// a long video is never held in memory.
+/// Reads any video or image the installed FFmpeg can read as square rgb24 frames, one at a
+/// time, so a long video is never held in memory. Every frame goes through one libavfilter
+/// graph (see `IntakeFilters`): upright, frame choice, display-square crop, scale, rgb24.
 ///
 /// The file is opened (and its stream checked) by `init`; frames are decoded by
 /// `forEachFrame`, which may be called again for a fresh pass from the start.
 public final class VideoReader {
     public let url: URL
     public let options: VideoReadOptions
+    /// Stored size, before rotation.
     public let sourceWidth: Int
     public let sourceHeight: Int
     /// The stream's average frame rate, when the container states one.
     public let sourceFrameRate: Double?
     /// Seconds, when the container states it.
     public let duration: Double?
+    /// The filters that turn the stream upright (empty when it is stored upright or with
+    /// `autorotate` off), e.g. `transpose=clock` for a phone held upright.
+    public let rotationFilters: [String]
+    /// Replaces the filters after the rotation (tests use it as `ffmpeg -vf` would be used).
+    let customFilters: String?
+    private let sourcePixelFormat: Int32
+    private let sourceSampleAspectRatio: AVRational
     private var openSession: DecodingSession?
 
-    public init(url: URL, options: VideoReadOptions = VideoReadOptions()) throws {
+    public convenience init(url: URL, options: VideoReadOptions = VideoReadOptions()) throws {
+        try self.init(url: url, options: options, customFilters: nil)
+    }
+
+    init(url: URL, options: VideoReadOptions, customFilters: String?) throws {
         if let fps = options.fps, !(fps > 0 && fps.isFinite) {
             throw MediaError.invalidFrames(path: url.path, reason: "output frame rate must be positive, got \(fps)")
         }
@@ -45,18 +66,34 @@ public final class VideoReader {
         let session = try DecodingSession(url: url)
         self.url = url
         self.options = options
+        self.customFilters = customFilters
         self.sourceWidth = Int(session.decoder.pointee.width)
         self.sourceHeight = Int(session.decoder.pointee.height)
         self.sourceFrameRate = session.nominalFrameRate
         self.duration = session.durationSeconds
+        self.rotationFilters = options.autorotate ? IntakeFilters.autorotation(displayMatrix: session.displayMatrix) : []
+        self.sourcePixelFormat = session.decoder.pointee.pix_fmt.rawValue
+        self.sourceSampleAspectRatio = session.statedSampleAspectRatio
         self.openSession = session
+    }
+
+    /// The libavfilter graph every frame goes through, as `ffmpeg -vf` would take it (for the
+    /// stream's stated size and pixel format; a frame that differs gets its own).
+    public var filterDescription: String {
+        description(for: IntakeFilters.Input(width: sourceWidth, height: sourceHeight, pixelFormat: sourcePixelFormat,
+                                             sampleAspectRatio: sourceSampleAspectRatio))
+    }
+
+    private func description(for input: IntakeFilters.Input) -> String {
+        if let customFilters { return (rotationFilters + [customFilters]).joined(separator: ",") }
+        return IntakeFilters.description(options: options, rotation: rotationFilters, input: input)
     }
 
     /// Output frames expected, from the stated duration (for progress and ETA); nil if unknown.
     public var estimatedFrameCount: Int? {
         var estimate: Int?
         if let fps = options.fps, let duration {
-            estimate = Int((duration * fps - 1e-6).rounded(.up))
+            estimate = max(1, Int((duration * fps).rounded()))
         } else if let counted = openSession?.statedFrameCount ?? nil {
             estimate = counted
         } else if let duration, let rate = sourceFrameRate {
@@ -72,40 +109,49 @@ public final class VideoReader {
     public func forEachFrame(_ body: (_ frame: RGBImage, _ index: Int, _ time: Double) throws -> Void) throws -> Int {
         let session = try openSession ?? DecodingSession(url: url)
         openSession = nil
-        let scaler = FrameScaler(size: options.size, crop: options.crop)
-        // A repeated frame is converted once. The cache holds the frame itself, not its
-        // address: a freed frame's address can come back for a new one.
-        var lastConverted: (source: Frame, image: RGBImage)?
-        func convert(_ frame: Frame) throws -> RGBImage {
-            if let lastConverted, lastConverted.source === frame { return lastConverted.image }
-            guard let image = scaler.image(from: frame) else {
-                let format = av_get_pix_fmt_name(AVPixelFormat(rawValue: frame.pointer.pointee.format)).map { String(cString: $0) } ?? "unknown"
-                throw MediaError.unreadable(path: url.path, reason: "cannot convert a \(format) frame to RGB")
+        let limit = options.maxFrames ?? .max
+        guard limit > 0 else { return 0 }
+        var graph: FilterGraph?
+        var inputEnd: Int64 = 0
+        var delivered = 0
+
+        func deliverFiltered() throws {
+            guard let graph else { return }
+            while delivered < limit, let frame = try graph.pull() {
+                let pts = frame.pointer.pointee.pts
+                let time = pts == FFmpeg.noPTS ? 0 : FFmpeg.seconds(pts, graph.outputTimeBase)
+                try body(try rgbImage(frame), delivered, time)
+                delivered += 1
             }
-            lastConverted = (frame, image)
-            return image
         }
 
-        var delivered = 0
-        if let fps = options.fps {
-            var resampler = FrameRateResampler<Frame>(fps: fps, limit: options.maxFrames)
-            func emit(_ frame: Frame, _ index: Int, _ time: Double) throws {
-                try body(convert(frame), index, time)
-            }
-            let lastDuration = try session.decodeFrames { frame, time in
-                try resampler.push(frame, at: time, emit: emit)
-                return !resampler.isDone
-            }
-            try resampler.finish(lastFrameDuration: lastDuration ?? 1 / fps, emit: emit)
-            delivered = resampler.emitted
-        } else {
-            let limit = options.maxFrames ?? .max
-            guard limit > 0 else { return 0 }
-            try session.decodeFrames { frame, time in
-                try body(convert(frame), delivered, time)
-                delivered += 1
+        do {
+            try session.decodeFrames { frame, pts, duration in
+                let f = frame.pointer.pointee
+                if let current = graph, current.width != f.width || current.height != f.height || current.pixelFormat != f.format {
+                    // A size or format change mid-stream: finish the old graph, start a new one (as ffmpeg does).
+                    try current.close(at: inputEnd)
+                    try deliverFiltered()
+                    graph = nil
+                }
+                if graph == nil {
+                    let sar = session.sampleAspectRatio(of: frame)
+                    let input = IntakeFilters.Input(width: Int(f.width), height: Int(f.height), pixelFormat: f.format, sampleAspectRatio: sar)
+                    graph = try FilterGraph(description: description(for: input), width: f.width, height: f.height, pixelFormat: f.format,
+                                            timeBase: session.timeBase, sampleAspectRatio: sar)
+                }
+                frame.pointer.pointee.pts = pts
+                try graph!.push(frame)
+                inputEnd = max(inputEnd, pts + max(duration, 1))
+                try deliverFiltered()
                 return delivered < limit
             }
+            if delivered < limit, let graph {
+                try graph.close(at: inputEnd)
+                try deliverFiltered()
+            }
+        } catch let error as FilterGraphError {
+            throw MediaError.unreadable(path: url.path, reason: error.description)
         }
         if session.decodedFrames == 0 {
             throw MediaError.noDecodableFrames(path: url.path)
@@ -118,6 +164,21 @@ public final class VideoReader {
         var frames: [RGBImage] = []
         try forEachFrame { frame, _, _ in frames.append(frame) }
         return frames
+    }
+
+    private func rgbImage(_ frame: Frame) throws -> RGBImage {
+        let f = frame.pointer.pointee
+        guard f.format == AV_PIX_FMT_RGB24.rawValue, let base = f.data.0 else {
+            throw MediaError.unreadable(path: url.path, reason: "the filter graph did not deliver rgb24 frames")
+        }
+        let width = Int(f.width), height = Int(f.height), rowBytes = width * 3, stride = Int(f.linesize.0)
+        var pixels = [UInt8](repeating: 0, count: height * rowBytes)
+        pixels.withUnsafeMutableBufferPointer { dst in
+            for y in 0..<height {
+                (dst.baseAddress! + y * rowBytes).update(from: base + y * stride, count: rowBytes)
+            }
+        }
+        return RGBImage(width: width, height: height, pixels: pixels)
     }
 }
 
@@ -196,14 +257,38 @@ private final class DecodingSession {
         avformat_close_input(&format)
     }
 
-    /// Decodes frames in presentation order and hands each over with its time in seconds
-    /// until `handle` returns false or the stream ends. Corrupt packets are skipped, as the
-    /// ffmpeg tool does. Returns how long the last frame stays on screen, when known.
-    @discardableResult
-    func decodeFrames(_ handle: (Frame, Double) throws -> Bool) throws -> Double? {
+    /// The display matrix in the stream's side data (9 numbers, 16.16 fixed point), if any.
+    var displayMatrix: [Int32]? {
+        guard let format, let stream = format.pointee.streams[Int(streamIndex)] else { return nil }
+        var size = 0
+        guard let data = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size), size >= 36 else { return nil }
+        return UnsafeRawPointer(data).withMemoryRebound(to: Int32.self, capacity: 9) { Array(UnsafeBufferPointer(start: $0, count: 9)) }
+    }
+
+    /// The pixel shape the container or codec states, before any frame is decoded.
+    var statedSampleAspectRatio: AVRational {
+        guard let format, let stream = format.pointee.streams[Int(streamIndex)] else { return AVRational(num: 1, den: 1) }
+        return av_guess_sample_aspect_ratio(format, stream, nil)
+    }
+
+    /// The pixel shape: the container's when it states one, else the codec's (as ffmpeg guesses it).
+    func sampleAspectRatio(of frame: Frame) -> AVRational {
+        guard let format, let stream = format.pointee.streams[Int(streamIndex)] else { return AVRational(num: 1, den: 1) }
+        return av_guess_sample_aspect_ratio(format, stream, frame.pointer)
+    }
+
+    /// Decodes frames in presentation order and hands each over with its timestamp and
+    /// duration in the stream's time base until `handle` returns false or the stream ends.
+    /// Corrupt packets are skipped, as the ffmpeg tool does.
+    func decodeFrames(_ handle: (_ frame: Frame, _ pts: Int64, _ duration: Int64) throws -> Bool) throws {
         let packet = Packet()
-        var previousTime: Double?
-        var lastInterval: Double?
+        var previous: Int64?
+        var lastInterval: Int64?
+        // One frame at the stated (or a guessed) rate, in time-base units.
+        let nominalStep: Int64 = {
+            let rate = nominalFrameRate ?? 25
+            return max(1, Int64((Double(timeBase.den) / (Double(timeBase.num) * rate)).rounded()))
+        }()
         var keepGoing = true
 
         func drain() throws {
@@ -212,21 +297,19 @@ private final class DecodingSession {
                 let code = avcodec_receive_frame(decoder, frame.pointer)
                 guard code >= 0 else { return }  // EAGAIN, EOF, or a broken frame: nothing to show
                 decodedFrames += 1
-                let pts = frame.pointer.pointee.best_effort_timestamp
-                var time: Double
-                if pts != FFmpeg.noPTS {
-                    time = FFmpeg.seconds(pts, timeBase)
-                } else {
+                var pts = frame.pointer.pointee.best_effort_timestamp
+                if pts == FFmpeg.noPTS {
                     // No timestamps at all: space frames at the stated (or a guessed) rate.
-                    let step = lastInterval ?? nominalFrameRate.map { 1 / $0 } ?? 1.0 / 25
-                    time = (previousTime.map { $0 + step }) ?? 0
+                    pts = previous.map { $0 + (lastInterval ?? nominalStep) } ?? 0
                 }
-                if let previousTime {
-                    time = max(time, previousTime)
-                    if time > previousTime { lastInterval = time - previousTime }
+                if let previous {
+                    pts = max(pts, previous)
+                    if pts > previous { lastInterval = pts - previous }
                 }
-                previousTime = time
-                keepGoing = try handle(frame, time)
+                previous = pts
+                let stated = frame.pointer.pointee.pkt_duration
+                let duration = stated > 0 ? stated : (lastInterval ?? nominalStep)
+                keepGoing = try handle(frame, pts, duration)
             }
         }
 
@@ -245,6 +328,5 @@ private final class DecodingSession {
             avcodec_send_packet(decoder, nil)
             try drain()
         }
-        return lastInterval ?? nominalFrameRate.map { 1 / $0 }
     }
 }

@@ -16,7 +16,7 @@ struct Bench: ParsableCommand {
         Example: tokentool bench --frames 3 --json bench.json
         """)
 
-    @Option(help: "A MAGVIT2 checkpoint to time instead of random weights.")
+    @Option(help: "A MAGVIT2 checkpoint (or Hugging Face id in the local cache) to time instead of random weights.", completion: .file())
     var ckpt: String?
 
     @Option(help: "Timed runs of each measurement (after one warm-up for the codec); the median is reported.")
@@ -25,7 +25,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Also write the results to this JSON file.")
     var json: String?
 
-    @Option(help: "Compute threads (default: all cores).")
+    @Option(help: "Compute threads (default: OMP_NUM_THREADS, else the CPUs this process may run on).")
     var threads: Int?
 
     @Flag(help: "Skip the GENIE measurement.")
@@ -103,7 +103,7 @@ struct Bench: ParsableCommand {
     }
 
     private func loadCodec(parts: Set<Codec.Part>) throws -> Codec {
-        if let ckpt { return try Codec(path: ckpt, parts: parts) }
+        if let ckpt { return try Codec(path: try HubCheckpoint.file(ckpt), parts: parts) }
         return Codec(config: .magvit2, seed: 1, parts: parts)
     }
 

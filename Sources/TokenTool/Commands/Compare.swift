@@ -12,16 +12,32 @@ struct Compare: ParsableCommand {
         metadata.json has num_prompt_frames and window_size) as `tokentool generate` writes it. \
         `.gif` / `.mp4`: left the prompt then the generated frames, right the ground truth of the \
         same instants, captioned. `.png`: the comic strip, prediction above, ground truth below.
-        With --pair, renders a dataset window instead, the ground truth standing in on both sides.
+        With --pair, renders a dataset window instead, the ground truth standing in on both sides \
+        (windows numbered as the reference's --example_ind; --filter-overlaps for non-overlapping ones).
+        --reference-names writes both files under the reference visualizer's names into the folder \
+        -o: generated_offset{N}.gif and generated_comic_offset{N}.png (N: --offset, or --example with --pair).
         Examples: tokentool compare generated/ -o cmp.gif
                   tokentool compare --pair data/clip --example 0 -o cmp.png
         """)
 
-    @Argument(help: "Generated-sample directory (omit with --pair).")
+    @Argument(help: "Generated-sample directory (omit with --pair).", completion: .directory)
     var sample: String?
 
-    @Option(name: .shortAndLong, help: "Output: .gif, .mp4 or .png (comic strip).")
+    @Option(name: .shortAndLong, help: "Output: .gif, .mp4 or .png (comic strip); a folder with --reference-names.",
+            completion: .file(extensions: ["gif", "mp4", "png"]))
     var output: String
+
+    @Flag(name: .customLong("reference-names"), help: "Write generated_offset{N}.gif and generated_comic_offset{N}.png into the folder -o, as the reference visualizer names them.")
+    var referenceNames = false
+
+    @Option(help: "N in the reference names (the reference visualizer's --offset); default --example with --pair, else 0.")
+    var offset: Int?
+
+    @Flag(name: .customLong("filter-overlaps"), help: "With --pair: number only windows that do not overlap earlier ones.")
+    var filterOverlaps = false
+
+    @Flag(name: .customLong("reference-window"), help: "With --pair: the reference's window, 8 prompt + 8 generated frames (16).")
+    var referenceWindow = false
 
     @Option(help: "Render a window of this 1X dataset instead of a generated sample.")
     var pair: String?
@@ -54,7 +70,7 @@ struct Compare: ParsableCommand {
         try OptionLimits.check(fps: fps)
         try OptionLimits.check(window, "--window", atMost: OptionLimits.maxWindow)
         try OptionLimits.check(stride, "--stride", atMost: OptionLimits.maxCount)
-        _ = try VideoFileFormat(url: URL(fileURLWithPath: output))
+        if !referenceNames { _ = try VideoFileFormat(url: URL(fileURLWithPath: output)) }
     }
 
     func run() throws {
@@ -69,9 +85,22 @@ struct Compare: ParsableCommand {
         let generated = try decode(tokens.predicted)
         let truth = try decode(tokens.groundTruth)
         progress.finish()
-        try ComparisonRenderer().write(prompt: prompt, generated: generated, groundTruth: truth,
-                                       to: URL(fileURLWithPath: output), fps: fps, title: tokens.title)
-        print("wrote \(output)")
+        for target in try targets() {
+            try ComparisonRenderer().write(prompt: prompt, generated: generated, groundTruth: truth,
+                                           to: target, fps: fps, title: tokens.title)
+            print("wrote \(target.path)")
+        }
+    }
+
+    /// -o itself, or the reference visualizer's two files inside the folder -o.
+    private func targets() throws -> [URL] {
+        guard referenceNames else { return [URL(fileURLWithPath: output)] }
+        let folder = URL(fileURLWithPath: output)
+        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            throw ValidationErrorText("\(output): cannot create the output folder (\(error.localizedDescription))")
+        }
+        let n = offset ?? (pair != nil ? example : 0)
+        return [folder.appendingPathComponent("generated_offset\(n).gif"), folder.appendingPathComponent("generated_comic_offset\(n).png")]
     }
 
     private func loadTokens() throws -> (prompt: [[UInt32]], predicted: [[UInt32]], groundTruth: [[UInt32]], title: String) {
@@ -80,9 +109,10 @@ struct Compare: ParsableCommand {
             return (s.prompt, s.predicted, s.groundTruth,
                     "\(s.prompt.count) prompt + \(s.predicted.count) generated frames: generated (top) vs. ground truth (bottom)")
         }
-        let path = pair!
+        let path = try HubDataset.path(pair!)
+        let (promptFrames, window) = referenceWindow ? (8, 16) : (self.promptFrames, self.window)
         let frames = try SampleWindow.load(dataset: TokenDataset(path: path), path: path, example: example,
-                                           length: window, stride: stride)
+                                           length: window, stride: stride, filterOverlaps: filterOverlaps)
         return (Array(frames.prefix(promptFrames)), Array(frames.dropFirst(promptFrames)), frames,
                 "Ground truth as prediction: window \(example) of \(URL(fileURLWithPath: path).lastPathComponent)")
     }

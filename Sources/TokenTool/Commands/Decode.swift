@@ -13,16 +13,17 @@ struct Decode: ParsableCommand {
         Example: tokentool decode data/clip -o clip.gif --stride 15
         """)
 
-    @Argument(help: "1X v1.1 dataset directory (metadata.json, video.bin, segment_ids.bin).")
+    @Argument(help: "1X v1.1 dataset directory (metadata.json, video.bin, segment_ids.bin).", completion: .directory)
     var dataset: String
 
-    @Option(name: .shortAndLong, help: "Output: file.rgb, file.gif, file.mp4, or a directory for PNGs.")
+    @Option(name: .shortAndLong, help: "Output: file.rgb, file.gif, file.mp4, or a directory for PNGs.", completion: .file())
     var output: String
 
     @OptionGroup var codecOptions: CodecOptions
     @OptionGroup var selection: FrameSelection
 
-    @Option(help: "Frame rate of a GIF or MP4 (default 2 for GIF, the way 1X clips are shown; the dataset's hz / stride for MP4).")
+    @Option(help: ArgumentHelp("Frame rate of a GIF or MP4.",
+        discussion: "Default for .gif: 2, the rate the 1X reference visualizer shows clips at (30 Hz data every 15th frame; pair it with --stride 15 for real time); for .mp4: the dataset's hz / --stride, so the video plays in real time (hz 2.5 plays at 2.5 fps)."))
     var fps: Double?
 
     @Flag(help: "Caption each frame with its index in a 36 px band above it (makes frames 256x292).")
@@ -60,6 +61,6 @@ struct Decode: ParsableCommand {
 
     private func defaultFPS(_ data: TokenDataset) -> Double {
         if output.lowercased().hasSuffix(".gif") { return 2 }
-        return max(1, (data.metadata.hz ?? 30) / Double(selection.stride))
+        return (data.metadata.hz ?? 30) / Double(selection.stride)
     }
 }

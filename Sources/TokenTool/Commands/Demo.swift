@@ -14,7 +14,7 @@ struct Demo: ParsableCommand {
         comparison as GIF, MP4 and comic PNG.
         """)
 
-    @Option(name: .shortAndLong, help: "Directory for the demo's outputs.")
+    @Option(name: .shortAndLong, help: "Directory for the demo's outputs.", completion: .directory)
     var output = "tokentool-demo"
 
     @OptionGroup var codecOptions: CodecOptions
@@ -61,7 +61,7 @@ struct Demo: ParsableCommand {
 
         // 1. Video -> tokens.
         let tokensDir = out.appendingPathComponent("tokens")
-        let writer = try TokenDatasetWriter.create(at: tokensDir, hz: Int(fps.rounded()), tokenizerCheckpoint: checkpoint,
+        let writer = try TokenDatasetWriter.create(at: tokensDir, hz: fps, tokenizerCheckpoint: checkpoint,
                                                    replaceExisting: true)
         writer.beginSegment()
         let reader = try VideoReader(url: URL(fileURLWithPath: clipPath), options: VideoReadOptions(fps: fps))
@@ -100,7 +100,7 @@ struct Demo: ParsableCommand {
         // 3. Tokens -> pictures.
         let sampleDir = out.appendingPathComponent("generated")
         let sample = try GeneratedSample(prompt: Array(window.prefix(promptFrames)), predicted: predicted, groundTruth: Array(window.dropFirst(promptFrames)))
-        try sample.write(to: sampleDir, hz: Int(fps.rounded()), tokenizerCheckpoint: checkpoint)
+        try sample.write(to: sampleDir, hz: fps, tokenizerCheckpoint: checkpoint)
         let decodeProgress = Progress("decode", total: window.count + frames)
         let truthImages = try codec.decodeImages(tokens: window)
         decodeProgress.advance(by: window.count)

@@ -15,10 +15,10 @@ struct Evaluate: ParsableCommand {
         Example: tokentool evaluate --data data/val_v1.1 --model GENIE_35M --max-examples 100 --json out.json
         """)
 
-    @Option(help: "1X v1.1 dataset directory.")
+    @Option(help: "1X v1.1 dataset directory, or a Hugging Face dataset id in the local cache (ORG/NAME/folder).", completion: .directory)
     var data: String
 
-    @Option(help: PredictorChoice.help)
+    @Option(help: PredictorChoice.help, completion: .file())
     var model: String
 
     @Option(help: "Frames per window.")
@@ -63,6 +63,7 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
+        let data = try HubDataset.path(self.data)
         ProtectedInputs.register([data, model])
         let dataset = try TokenDataset(path: data)
         let spec = try WindowSpec(length: window, stride: stride)
@@ -101,7 +102,8 @@ struct Evaluate: ParsableCommand {
     }
 }
 
-/// The report as a table for people and as JSON with the challenge's key names.
+/// The report as a table for people and as JSON with the challenge's key names (and the
+/// reference evaluate.py's: loss, acc, pred_lpips, gen_time, perplexity).
 enum EvaluationTable {
     static func render(_ report: EvaluationReport) -> String {
         var lines = [
@@ -125,6 +127,12 @@ enum EvaluationTable {
         // lpips is written as null when not computed rather than left out.
         var object = try JSONSerialization.jsonObject(with: encoder.encode(report)) as? [String: Any] ?? [:]
         if object["lpips"] == nil { object["lpips"] = NSNull() }
+        // The reference evaluate.py's printed names, beside ours, so its users' scripts keep working.
+        object["loss"] = report.ce
+        object["acc"] = report.accuracy
+        object["pred_lpips"] = report.lpips.map { $0 as Any } ?? NSNull()
+        object["gen_time"] = report.secondsPerFrame
+        object["perplexity"] = Foundation.exp(report.ce)
         return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
     }
 }

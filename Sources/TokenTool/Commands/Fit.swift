@@ -14,10 +14,10 @@ struct Fit: ParsableCommand {
         Example: tokentool fit data/train_v1.1 -o context.model
         """)
 
-    @Argument(help: "1X v1.1 dataset directory to learn from.")
+    @Argument(help: "1X v1.1 dataset directory to learn from.", completion: .directory)
     var dataset: String
 
-    @Option(name: .shortAndLong, help: "Model file to write.")
+    @Option(name: .shortAndLong, help: "Model file to write.", completion: .file())
     var output: String
 
     @Option(help: "Frames between the frames the model sees (15: 30 Hz data at 2 Hz, as the challenge windows).")

@@ -14,18 +14,29 @@ struct Generate: ParsableCommand {
         Sampling differs from the reference: the reference's temperature only switches between \
         greedy and sampling from the model's distribution (it renormalizes probs / T); here the \
         temperature divides the logits, softmax(logits / T), and --top-k / --top-p restrict the classes.
+        --example counts windows as the reference's --example_ind does: every start whose window \
+        stays inside one segment, overlapping windows included, so --example 20 starts at frame 20 \
+        of a one-segment dataset; --filter-overlaps counts only windows that do not overlap earlier \
+        ones. --reference-window is the reference's 8 prompt + 8 generated frames.
         Render the result with `tokentool compare <dir> -o out.gif`.
         Example: tokentool generate --data data/val_v1.1 --model GENIE_35M --example 3 -o samples/3
         """)
 
-    @Option(help: "1X v1.1 dataset directory holding the prompt (and the ground truth).")
+    @Option(help: "1X v1.1 dataset directory holding the prompt (and the ground truth), or a Hugging Face dataset id in the local cache (ORG/NAME/folder).",
+            completion: .directory)
     var data: String
 
-    @Option(help: PredictorChoice.help)
+    @Option(help: PredictorChoice.help, completion: .file())
     var model: String
 
-    @Option(help: "Which valid window of the dataset (0-based).")
+    @Option(help: "Which window (0-based), numbered as the reference's --example_ind.")
     var example = 0
+
+    @Flag(name: .customLong("filter-overlaps"), help: "Number only windows that do not overlap earlier ones.")
+    var filterOverlaps = false
+
+    @Flag(name: .customLong("reference-window"), help: "The reference's window: 8 prompt + 8 generated frames (overrides --prompt-frames and --frames).")
+    var referenceWindow = false
 
     @Option(name: .customLong("prompt-frames"), help: "Prompt frames given to the model.")
     var promptFrames = 9
@@ -38,7 +49,7 @@ struct Generate: ParsableCommand {
 
     @OptionGroup var sampling: SamplingOptions
 
-    @Option(name: .shortAndLong, help: "Generated-sample directory to write (replaced if it exists).")
+    @Option(name: .shortAndLong, help: "Generated-sample directory to write (replaced if it exists).", completion: .directory)
     var output: String
 
     func validate() throws {
@@ -51,10 +62,13 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
+        let data = try HubDataset.path(self.data)
         ProtectedInputs.register([data, model])
+        let promptFrames = referenceWindow ? 8 : self.promptFrames
+        let frames = referenceWindow ? 8 : self.frames
         let dataset = try TokenDataset(path: data)
         let window = try SampleWindow.load(dataset: dataset, path: data, example: example,
-                                           length: promptFrames + frames, stride: stride)
+                                           length: promptFrames + frames, stride: stride, filterOverlaps: filterOverlaps)
         let predictor = try PredictorChoice.load(model)
         note("generating \(frames) frames after \(promptFrames) prompt frames with \(predictor.name)")
         let progress = Progress("generate", total: frames)
@@ -66,7 +80,7 @@ struct Generate: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         progress.finish()
         let sample = try GeneratedSample(prompt: Array(window.prefix(promptFrames)), predicted: predicted, groundTruth: Array(window.dropFirst(promptFrames)))
-        try sample.write(to: URL(fileURLWithPath: output), hz: Int((dataset.metadata.hz ?? 30).rounded()),
+        try sample.write(to: URL(fileURLWithPath: output), hz: dataset.metadata.hz ?? 30,
                          tokenizerCheckpoint: dataset.metadata.tokenizerCheckpoint ?? "")
         print("wrote \(output) (\(promptFrames) prompt + \(frames) generated + \(frames) ground-truth frames, "
               + String(format: "%.3f s per generated frame)", seconds / Double(frames)))
@@ -75,11 +89,14 @@ struct Generate: ParsableCommand {
 
 /// One window of a dataset, for generation and rendering.
 enum SampleWindow {
-    static func load(dataset: TokenDataset, path: String, example: Int, length: Int, stride: Int) throws -> [FrameTokens] {
+    /// Windows are numbered as the reference's `--example_ind` (overlaps kept) unless `filterOverlaps`.
+    static func load(dataset: TokenDataset, path: String, example: Int, length: Int, stride: Int,
+                     filterOverlaps: Bool = false) throws -> [FrameTokens] {
         let spec = try WindowSpec(length: length, stride: stride)
-        let windows = WindowSet(dataset: dataset, spec: spec, filterInterrupts: true, filterOverlaps: true)
+        let windows = WindowSet(dataset: dataset, spec: spec, filterInterrupts: true, filterOverlaps: filterOverlaps)
         guard example >= 0, example < windows.count else {
-            throw ValidationErrorText("\(path): --example \(example) is out of range: the dataset has \(windows.count) windows of \(length) frames at stride \(stride)")
+            let kind = filterOverlaps ? "non-overlapping windows" : "windows"
+            throw ValidationErrorText("\(path): --example \(example) is out of range: the dataset has \(windows.count) \(kind) of \(length) frames at stride \(stride)")
         }
         return windows.frames(example, in: dataset)
     }

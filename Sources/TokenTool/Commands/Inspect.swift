@@ -13,7 +13,7 @@ struct Inspect: ParsableCommand {
         Example: tokentool inspect magvit2.ckpt
         """)
 
-    @Argument(help: "Checkpoint file or dataset directory.")
+    @Argument(help: "Checkpoint file or dataset directory (or a Hugging Face id in the local cache: ORG/NAME/file).", completion: .file())
     var path: String
 
     @Flag(name: .customLong("ema"), help: "Report the model_ema.* weight set as the one used.")
@@ -35,6 +35,7 @@ struct Inspect: ParsableCommand {
     }
 
     func run() throws {
+        let path = try HubDataset.resolve(self.path, types: [.model, .dataset])
         ProtectedInputs.register([path])
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {

@@ -14,31 +14,30 @@ struct LPIPSCommand: ParsableCommand {
         Example: tokentool lpips predicted.mp4 truth.mp4 --alexnet alexnet-owt-7be5be79.pth
         """)
 
-    @Argument(help: "First image or video.")
+    @Argument(help: "First image or video.", completion: .file())
     var a: String
 
-    @Argument(help: "Second image or video.")
+    @Argument(help: "Second image or video.", completion: .file())
     var b: String
 
     @OptionGroup var weights: LPIPSOptions
 
-    @Option(help: "Frames per second sampled from videos (default: every frame).")
-    var fps: Double?
+    @OptionGroup var intake: IntakeOptions
 
     @Option(help: "Also write the values as JSON to this file.")
     var json: String?
 
     func validate() throws {
-        if let fps, !(fps > 0) { throw ValidationError("--fps must be > 0") }
-        try OptionLimits.check(fps: fps)
+        try OptionLimits.check(fps: intake.fps?.rate)
     }
 
     func run() throws {
         ProtectedInputs.register([a, b])
         let lpips = try weights.load()
         // Both inputs stream side by side: memory stays a few frames, however long the videos.
-        let first = try FrameStream(path: a, fps: fps)
-        let second = try FrameStream(path: b, fps: fps)
+        let options = intake.readOptions(defaultFPS: nil)
+        let first = try FrameStream(path: a, options: options)
+        let second = try FrameStream(path: b, options: options)
         var values: [Float] = []
         while true {
             let (x, y) = (try first.next(), try second.next())
@@ -61,21 +60,5 @@ struct LPIPSCommand: ParsableCommand {
             let object: [String: Any] = ["lpips": values.map(Double.init), "mean": Double(mean)]
             try AtomicOutput.write(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), to: json)
         }
-    }
-}
-
-/// 256x256 frames from a PNG or any video, prepared the way `tokenize` prepares them.
-enum FrameSource {
-    static func frames(of path: String, fps: Double? = nil, size: Int = Codec.imageSize, crop: CropMode = .center,
-                       maxFrames: Int? = nil) throws -> [RGBImage] {
-        guard FileManager.default.fileExists(atPath: path) else { throw MediaError.fileNotFound(path: path) }
-        if Tokenize.isImage(path) {
-            let image = try PNGCodec.read(from: URL(fileURLWithPath: path))
-            if image.width == size && image.height == size { return [image] }
-        }
-        let options = VideoReadOptions(fps: fps, size: size, crop: crop, maxFrames: maxFrames)
-        let frames = try VideoReader(url: URL(fileURLWithPath: path), options: options).readAll()
-        guard !frames.isEmpty else { throw MediaError.noDecodableFrames(path: path) }
-        return frames
     }
 }

@@ -7,32 +7,40 @@ struct Tokenize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Turn images and videos into MAGVIT2 tokens, written as a 1X v1.1 dataset.",
         discussion: """
-        Each video becomes one segment; consecutive image files form one segment (an image \
-        sequence). Frames are center-cropped to a square and scaled to --size with an area filter \
-        (bicubic when enlarging); a 256x256 RGB PNG passes through untouched. Writing is atomic: \
-        an interrupted run, or a failed --append, leaves an existing dataset exactly as it was.
+        Each video becomes one segment. Images (any type FFmpeg or libpng reads) form image \
+        sequences: consecutive image arguments, a folder of images, or a printf pattern \
+        (img_%03d.png) is one segment, in number-aware sorted order; --segment-per-file makes \
+        each image its own segment.
+        Every video goes through one libavfilter graph, as ffmpeg would: turned upright by its \
+        rotation metadata (--no-autorotate keeps it as stored), frames chosen as `ffmpeg -vf fps=F` \
+        chooses them (--fps, --fps-round; --fps source keeps every frame), center-cropped to the \
+        largest square of the displayed picture (display pixels, so anamorphic video is not \
+        squeezed), scaled to --size with an area filter (bicubic when enlarging). A 256x256 RGB PNG \
+        passes through untouched. hz in metadata.json is the rate exactly (2.5 stays 2.5); \
+        --append refuses a different rate, tokenizer or checkpoint than the dataset's. Writing is \
+        atomic: an interrupted run, or a failed --append, leaves an existing dataset as it was.
         Example: tokentool tokenize clip.mp4 -o data/clip --fps 30
         """)
 
-    @Argument(help: "Video files (any format FFmpeg reads) and PNG images.")
+    @Argument(help: ArgumentHelp("Videos and images (any format FFmpeg reads), image folders, or printf patterns (img_%03d.png).",
+                                 valueName: "input"), completion: .file())
     var inputs: [String]
 
-    @Option(name: .shortAndLong, help: "Dataset directory to write.")
+    @Option(name: .shortAndLong, help: "Dataset directory to write.", completion: .directory)
     var output: String
 
     @OptionGroup var codecOptions: CodecOptions
 
-    @Option(help: "Frames per second sampled from videos (the 1X rate is 30; written to metadata as hz).")
-    var fps: Double = 30
+    @OptionGroup var intake: IntakeOptions
 
     @Option(help: "Side of the square frames fed to the codec.")
     var size = 256
 
-    @Option(help: "How frames become square: center (crop) or none (squeeze).")
-    var crop: CropMode = .center
-
     @Option(name: .customLong("max-frames"), help: "Read at most this many frames from each video.")
     var maxFrames: Int?
+
+    @Flag(name: .customLong("segment-per-file"), help: "Make every image its own segment instead of one image sequence.")
+    var segmentPerFile = false
 
     @Flag(help: "Add the inputs as new segments of an existing dataset.")
     var append = false
@@ -49,10 +57,9 @@ struct Tokenize: ParsableCommand {
 
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give at least one video or image to tokenize") }
-        guard fps > 0 else { throw ValidationError("--fps must be > 0") }
         guard size == Codec.imageSize else { throw ValidationError("--size must be \(Codec.imageSize): the MAGVIT2 codec takes 256x256 frames") }
         if let maxFrames, maxFrames < 1 { throw ValidationError("--max-frames must be >= 1") }
-        try OptionLimits.check(fps: fps)
+        try OptionLimits.check(fps: intake.fps?.rate)
         try OptionLimits.check(maxFrames, "--max-frames", atMost: OptionLimits.maxCount)
         if append && force { throw ValidationError("--append and --force exclude each other") }
         if append && shardOptions.isRequested { throw ValidationError("--append and --shard exclude each other (merge the parts instead)") }
@@ -62,17 +69,24 @@ struct Tokenize: ParsableCommand {
         ProtectedInputs.register(inputs + [codecOptions.checkpoint].compactMap { $0 })
         if let shard = try shardOptions.resolve() { return try runShard(shard) }
         compute.apply()
-        for input in inputs where !FileManager.default.fileExists(atPath: input) {
-            throw ValidationErrorText("\(input): no such file")
-        }
+        let segments = try InputGrouping.segments(inputs, segmentPerFile: segmentPerFile)
+        let options = intake.readOptions(defaultFPS: 30, size: size, maxFrames: maxFrames)
+        let hz = try datasetRate(segments, options)
         let (codec, checkpointPath) = try codecOptions.loadCodec(parts: [.encoder])
+        let tokenizer = try TokenizerIdentity.magvit2(checkpoint: checkpointPath)
         let target = URL(fileURLWithPath: output)
-        let writer = append
-            ? try TokenDatasetWriter.append(to: target, waitForLock: waitLock)
-            : try TokenDatasetWriter.create(at: target, hz: Int(fps.rounded()), tokenizerCheckpoint: checkpointPath,
-                                            replaceExisting: force)
+        let writer: TokenDatasetWriter
+        if append {
+            try tokenizer.checkAppend(to: output, hz: hz)
+            writer = try TokenDatasetWriter.append(to: target, waitForLock: waitLock)
+        } else {
+            writer = try TokenDatasetWriter.create(at: target, hz: hz, tokenizerCheckpoint: checkpointPath,
+                                                   extraMetadata: tokenizer.metadata, replaceExisting: force)
+        }
         // The total grows as each video's length becomes known.
-        var expected = inputs.filter(Self.isImage).count
+        var expected = segments.reduce(0) { total, segment in
+            if case .images(let files) = segment { return total + files.count } else { return total }
+        }
         let progress = Progress("tokenize", total: expected)
         var pending: [RGBImage] = []
         func flush() throws {
@@ -82,20 +96,18 @@ struct Tokenize: ParsableCommand {
             progress.advance(by: pending.count)
             pending.removeAll(keepingCapacity: true)
         }
-        var previousWasImage = false
-        for input in inputs {
-            let isImage = Self.isImage(input)
-            if !(isImage && previousWasImage) {
-                try flush()
-                writer.beginSegment()
-            }
-            previousWasImage = isImage
-            if isImage {
-                pending.append(try squareImage(at: input))
-                if pending.count >= compute.batch { try flush() }
-            } else {
-                let options = VideoReadOptions(fps: fps, size: size, crop: crop, maxFrames: maxFrames)
+        for segment in segments {
+            try flush()
+            writer.beginSegment()
+            switch segment {
+            case .images(let files):
+                for file in files {
+                    pending.append(try FrameSource.frames(of: file, options: options)[0])
+                    if pending.count >= compute.batch { try flush() }
+                }
+            case .video(let input):
                 let reader = try VideoReader(url: URL(fileURLWithPath: input), options: options)
+                if Verbosity.isVerbose { note("\(input): -vf \(reader.filterDescription)") }
                 expected += reader.estimatedFrameCount ?? 0
                 progress.update(done: progress.done, total: expected)
                 let frames = try reader.forEachFrame { frame, _, _ in
@@ -111,14 +123,13 @@ struct Tokenize: ParsableCommand {
         print("wrote \(writer.addedFrameCount) frames to \(output)")
     }
 
-    static func isImage(_ path: String) -> Bool {
-        ["png"].contains(URL(fileURLWithPath: path).pathExtension.lowercased())
-    }
-
-    /// A PNG already at the codec's size is used byte for byte; any other size goes through the
-    /// same crop and scale as video frames.
-    private func squareImage(at path: String) throws -> RGBImage {
-        try FrameSource.frames(of: path, size: size, crop: crop, maxFrames: 1)[0]
+    /// hz for metadata.json: --fps exactly; with `--fps source` the first video's own rate.
+    private func datasetRate(_ segments: [InputGrouping.Segment], _ options: VideoReadOptions) throws -> Double {
+        if let fps = options.fps { return fps }
+        for case .video(let path) in segments {
+            if let rate = try VideoReader(url: URL(fileURLWithPath: path), options: options).sourceFrameRate { return rate }
+        }
+        throw ValidationError("--fps source needs a video that states its frame rate; give --fps <rate>")
     }
 }
 

@@ -12,11 +12,12 @@ import MagvitCodec
 /// same job is left alone, so re-running a whole array only redoes the parts that failed.
 extension Tokenize {
     func runShard(_ shard: ShardSpec) throws {
-        for input in inputs where !FileManager.default.fileExists(atPath: input) {
-            throw ValidationErrorText("\(input): no such file")
+        _ = try InputGrouping.segments(inputs, segmentPerFile: segmentPerFile)  // says which input is missing
+        let units = Self.segmentUnits(inputs, segmentPerFile: segmentPerFile)
+        let costs = units.map { unit in
+            unit.count > 1 || (InputGrouping.isImage(inputs[unit.lowerBound]) && !InputGrouping.isPattern(inputs[unit.lowerBound]))
+                ? unit.count : estimatedFrames(inputs[unit.lowerBound])
         }
-        let units = Self.segmentUnits(inputs)
-        let costs = units.map { unit in unit.count > 1 || Self.isImage(inputs[unit.lowerBound]) ? unit.count : estimatedFrames(inputs[unit.lowerBound]) }
         let unitRange = ShardSpec.balancedRanges(costs: Self.knownCosts(costs), count: shard.count)[shard.index]
         let mine = unitRange.isEmpty ? 0..<0 : units[unitRange.lowerBound].lowerBound ..< units[unitRange.upperBound - 1].upperBound
         let target = URL(fileURLWithPath: output)
@@ -44,7 +45,7 @@ extension Tokenize {
             + "about \(unitRange.map { costs[$0] }.reduce(0, +)) of \(costs.reduce(0, +)) frames")
         if mine.isEmpty {
             // More parts than inputs: an empty dataset keeps the part count whole for merge.
-            try TokenDatasetWriter.create(at: staging, hz: Int(fps.rounded()), tokenizerCheckpoint: checkpointPath).commit()
+            try TokenDatasetWriter.create(at: staging, hz: intake.fps?.rate ?? 30, tokenizerCheckpoint: checkpointPath).commit()
         } else {
             var unsplit = self
             unsplit.inputs = Array(inputs[mine])
@@ -63,7 +64,8 @@ extension Tokenize {
         for i in manifest.inputs.indices {
             let index = manifest.inputs[i].index
             if unitStarts.contains(index) && i > 0 { segment += 1 }
-            manifest.inputs[i].frames = Self.isImage(inputs[index]) ? 1 : segmentFrames[segment]
+            let single = InputGrouping.isImage(inputs[index]) && !InputGrouping.isPattern(inputs[index])
+            manifest.inputs[i].frames = single ? 1 : segmentFrames[segment]
         }
         manifest.frames = dataset.frameCount
         manifest.segments = segmentFrames.count
@@ -75,20 +77,24 @@ extension Tokenize {
     var tokenSettings: [String: JSONValue] {
         [
             "tokenizer": .string("magvit2"),
-            "fps": .double(fps),
+            "fps": intake.fps?.rate.map { .double($0) } ?? (intake.fps == nil ? .double(30) : .string("source")),
+            "fps_round": .string(intake.fpsRound.rawValue),
+            "autorotate": .bool(!intake.noAutorotate),
             "size": .int(size),
-            "crop": .string(crop.rawValue),
+            "crop": .string(intake.crop.rawValue),
             "max_frames": maxFrames.map { .int($0) } ?? .null,
             "ema": .bool(codecOptions.useEMA),
         ]
     }
 
-    /// Ranges of inputs that one unsplit run makes one segment of: each video alone, and each
-    /// run of consecutive images together.
-    static func segmentUnits(_ inputs: [String]) -> [Range<Int>] {
+    /// Ranges of inputs that one unsplit run makes one segment of: each video (or folder, or
+    /// pattern) alone, and each run of consecutive image arguments together unless
+    /// `--segment-per-file`.
+    static func segmentUnits(_ inputs: [String], segmentPerFile: Bool = false) -> [Range<Int>] {
         var units: [Range<Int>] = []
         for i in inputs.indices {
-            if isImage(inputs[i]), i > 0, isImage(inputs[i - 1]), let last = units.popLast() {
+            if !segmentPerFile, InputGrouping.isImage(inputs[i]), !InputGrouping.isPattern(inputs[i]), i > 0,
+               InputGrouping.isImage(inputs[i - 1]), !InputGrouping.isPattern(inputs[i - 1]), let last = units.popLast() {
                 units.append(last.lowerBound ..< i + 1)
             } else {
                 units.append(i ..< i + 1)
@@ -99,7 +105,7 @@ extension Tokenize {
 
     /// Frames a video will give, from its container (-1 when it does not say).
     private func estimatedFrames(_ path: String) -> Int {
-        let options = VideoReadOptions(fps: fps, size: size, crop: crop, maxFrames: maxFrames)
+        let options = intake.readOptions(defaultFPS: 30, size: size, maxFrames: maxFrames)
         return (try? VideoReader(url: URL(fileURLWithPath: path), options: options))?.estimatedFrameCount ?? -1
     }
 

@@ -5,19 +5,22 @@ import MagvitCodec
 /// `--ckpt` and `--ema`, shared by every command that runs the codec.
 struct CodecOptions: ParsableArguments {
     @Option(name: .customLong("ckpt"), help: ArgumentHelp(
-        "MAGVIT2 checkpoint (magvit2.ckpt layout, PyTorch zip or legacy, or safetensors).",
-        discussion: "Defaults to the small checkpoint shipped in Samples/ (\(SampleFiles.checkpointName)) when none is given."))
+        "MAGVIT2 checkpoint (magvit2.ckpt layout, PyTorch zip or legacy, or safetensors), or a Hugging Face id (ORG/NAME[@rev][/file]) in the local cache.",
+        discussion: "Defaults to the small demo checkpoint shipped in Samples/ (\(SampleFiles.checkpointName)) when none is given."),
+            completion: .file())
     var checkpoint: String?
 
     @Flag(name: .customLong("ema"), help: "Use the model_ema.* shadow weights instead of encoder.*/decoder.*.")
     var useEMA = false
 
-    /// The checkpoint path actually used: the one given, else the shipped sample.
+    /// The checkpoint path actually used: the one given (a path, or a Hugging Face id resolved in
+    /// the local cache), else the shipped sample, with a note that it is the small demo codec.
     func checkpointPath() throws -> String {
-        if let checkpoint { return checkpoint }
+        if let checkpoint { return try HubCheckpoint.file(checkpoint) }
         guard let sample = SampleFiles.path(SampleFiles.checkpointName) else {
             throw ValidationError("no --ckpt given and the shipped sample checkpoint Samples/\(SampleFiles.checkpointName) was not found (set TOKENTOOL_SAMPLES to the Samples folder)")
         }
+        note(DemoCodec.note)
         return sample
     }
 
@@ -69,7 +72,7 @@ struct ComputeOptions: ParsableArguments {
     @Option(help: "Frames run through the codec together.")
     var batch = 8
 
-    @Option(help: "Compute threads (default: all cores).")
+    @Option(help: "Compute threads (default: OMP_NUM_THREADS, else the CPUs this process may run on, e.g. 1 under `taskset -c 0`).")
     var threads: Int?
 
     func validate() throws {

@@ -13,19 +13,22 @@ final class FrameStream: @unchecked Sendable {
     private var cancelled = false
     private let lookahead: Int
 
-    init(path: String, fps: Double?, lookahead: Int = 4) throws {
+    init(path: String, options: VideoReadOptions, lookahead: Int = 4) throws {
         self.path = path
         self.lookahead = lookahead
         guard FileManager.default.fileExists(atPath: path) else { throw MediaError.fileNotFound(path: path) }
-        if Tokenize.isImage(path) {
+        var options = options
+        if path.lowercased().hasSuffix(".png") {
+            // A PNG already at the codec's size is used byte for byte, as FrameSource does.
             let image = try PNGCodec.read(from: URL(fileURLWithPath: path))
-            if image.width == Codec.imageSize && image.height == Codec.imageSize {
+            if image.width == options.size && image.height == options.size {
                 buffered = [image]
                 ended = true
                 return
             }
         }
-        let reader = try VideoReader(url: URL(fileURLWithPath: path), options: VideoReadOptions(fps: fps, size: Codec.imageSize))
+        if InputGrouping.isImage(path) { options.fps = nil; options.maxFrames = 1 }
+        let reader = try VideoReader(url: URL(fileURLWithPath: path), options: options)
         let thread = Thread { [self] in
             do {
                 let count = try reader.forEachFrame { frame, _, _ in try self.put(frame) }

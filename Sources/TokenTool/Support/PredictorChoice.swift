@@ -7,7 +7,7 @@ import Predictor
 /// (optionally `copy:<eps>`).
 enum PredictorChoice {
     static let help = ArgumentHelp(
-        "Predictor: a GENIE checkpoint directory (config.json + model.safetensors), a context-model file from `tokentool fit`, or `copy` / `copy:<eps>`.",
+        "Predictor: a GENIE checkpoint directory (config.json + model.safetensors) or its Hugging Face id in the local cache (1x-technologies/GENIE_35M[@rev]), a context-model file from `tokentool fit`, or `copy` / `copy:<eps>`.",
         discussion: "`copy` without an eps fits its one mixing weight on the windows being scored, so its CE is a slightly optimistic bound.")
 
     static func load(_ spec: String, fittingCopyOn data: TokenDataset? = nil, windows: WindowSet? = nil) throws -> FramePredictor {
@@ -21,6 +21,7 @@ enum PredictorChoice {
             }
             return try CopyPredictor(mixing: eps)
         }
+        let spec = try HubDataset.resolve(spec, types: [.model])
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: spec, isDirectory: &isDirectory) else {
             throw ValidationErrorText("\(spec): no such predictor (expected a GENIE directory, a context-model file, or copy)")
