@@ -97,6 +97,11 @@ public struct CosmosARClipScore: Codable, Sendable, Equatable {
     public var generated: [Int32]?
     public var generationSeconds: Double?
 
+    public init(ce: Double, accuracy: Double) {
+        self.ce = ce
+        self.accuracy = accuracy
+    }
+
     enum CodingKeys: String, CodingKey {
         case ce, accuracy, freeRunningCE = "free_running_ce", freeRunningAccuracy = "free_running_accuracy"
         case generationSeconds = "generation_seconds"

@@ -16,6 +16,10 @@ struct Generate: ParsableCommand {
         temperature divides the logits, softmax(logits / T), and --top-k / --top-p restrict the classes.
         Render the result with `tokentool compare <dir> -o out.gif`.
         Example: tokentool generate --data data/val_v1.1 --model GENIE_35M --example 3 -o samples/3
+        With a Cosmos-Predict1 `model.pt` (or its folder) and v2.0 data: latent 2 of --clip is generated \
+        after its latents 0-1 with the KV cache (greedy at --temperature 0; top-p as the reference), and \
+        the sample directory is a v2.0 dataset of [prompt + generated] and the ground-truth clip.
+        Example: tokentool generate --model Cosmos-Predict1-4B --data data/val_v2.0 --clip 0 --top-p 0.8 --temperature 1.0 -o samples/0
         """)
 
     @Option(help: "1X v1.1 dataset directory holding the prompt (and the ground truth).")
@@ -26,6 +30,9 @@ struct Generate: ParsableCommand {
 
     @Option(help: "Which valid window of the dataset (0-based).")
     var example = 0
+
+    @Option(help: "Cosmos AR on v2.0 data: which stored 17-frame clip (0-based; default --example).")
+    var clip: Int?
 
     @Option(name: .customLong("prompt-frames"), help: "Prompt frames given to the model.")
     var promptFrames = 9
@@ -48,6 +55,7 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
+        if CosmosARModel.looksLikeCheckpoint(model) { return try CosmosARRun.generate(self) }
         let dataset = try TokenDataset(path: data)
         let window = try SampleWindow.load(dataset: dataset, path: data, example: example,
                                            length: promptFrames + frames, stride: stride)
