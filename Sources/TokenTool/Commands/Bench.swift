@@ -28,6 +28,12 @@ struct Bench: ParsableCommand {
     @Option(help: "Compute threads (default: all cores).")
     var threads: Int?
 
+    @Option(help: "Run only this measurement: cosmos-ar (the Cosmos-Predict1 AR model; --ckpt then names its model.pt).")
+    var only: String?
+
+    @Option(help: "cosmos-ar: layers of the random-weight model at the 4B width (the real 4B has 16).")
+    var layers = 2
+
     @Flag(help: "Skip the GENIE measurement.")
     var skipGenie = false
 
@@ -36,12 +42,15 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard frames >= 1 else { throw ValidationError("--frames must be >= 1") }
+        if let only, only != "cosmos-ar" { throw ValidationError("--only \(only): expected cosmos-ar") }
+        guard layers >= 1 else { throw ValidationError("--layers must be >= 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
     }
 
     func run() throws {
         if let threads { Kernels.setThreadCount(threads) }
         if noWinograd { Conv2dAlgorithm.modelsUseWinograd = false }
+        if only == "cosmos-ar" { return try CosmosARBench.run(ckpt: ckpt, layers: layers, json: json) }
         let cpu = CPUFeatures.current
         note("cpu: \(cpu)")
 
