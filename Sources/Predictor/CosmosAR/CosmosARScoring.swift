@@ -31,8 +31,11 @@ public struct CosmosARSampler: Sendable, Equatable {
         var total = 0.0
         for i in 0..<n { scaled[i] = Foundation.exp(scaled[i] - peak); total += Double(scaled[i]) }
         let probs = scaled.map { Float(Double($0) / total) }
-        var order = Array(0..<n)
-        order.sort { probs[$0] != probs[$1] ? probs[$0] > probs[$1] : $0 < $1 }
+        // Descending probability, ties by ascending index, as one integer sort: for p >= 0 the
+        // float's bit pattern orders like the float, so ~bits << 32 | index sorts as wanted.
+        var keys = probs.enumerated().map { UInt64(~$0.element.bitPattern) << 32 | UInt64($0.offset) }
+        keys.sort()
+        var order = keys.map { Int($0 & 0xFFFF_FFFF) }
         if let topK { order = Array(order.prefix(max(1, topK))) }
         var kept = order
         if let topP {

@@ -34,6 +34,12 @@ struct Bench: ParsableCommand {
     @Option(help: "cosmos-ar: layers of the random-weight model at the 4B width (the real 4B has 16).")
     var layers = 2
 
+    @Option(help: "cosmos-ar: prompt codes prefilled before the 32 decode steps (the fork's: 2048).")
+    var prompt = 2048
+
+    @Flag(name: .customLong("skip-score"), help: "cosmos-ar: skip the teacher-forced scoring of a whole clip.")
+    var skipScore = false
+
     @Flag(help: "Skip the GENIE measurement.")
     var skipGenie = false
 
@@ -44,13 +50,14 @@ struct Bench: ParsableCommand {
         guard frames >= 1 else { throw ValidationError("--frames must be >= 1") }
         if let only, only != "cosmos-ar" { throw ValidationError("--only \(only): expected cosmos-ar") }
         guard layers >= 1 else { throw ValidationError("--layers must be >= 1") }
+        guard (1...3040).contains(prompt) else { throw ValidationError("--prompt must be in 1...3040 (32 decode steps follow it in the 3072-code grid)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
     }
 
     func run() throws {
         if let threads { Kernels.setThreadCount(threads) }
         if noWinograd { Conv2dAlgorithm.modelsUseWinograd = false }
-        if only == "cosmos-ar" { return try CosmosARBench.run(ckpt: ckpt, layers: layers, json: json) }
+        if only == "cosmos-ar" { return try CosmosARBench.run(ckpt: ckpt, layers: layers, prompt: prompt, score: !skipScore, json: json) }
         let cpu = CPUFeatures.current
         note("cpu: \(cpu)")
 

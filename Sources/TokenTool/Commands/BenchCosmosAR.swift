@@ -8,7 +8,7 @@ import Predictor
 /// decode steps, beside this machine's FMA peak and memory read bandwidth, so that the GEMM-bound
 /// parts read as GFLOP/s against the peak and a decode step as bytes against the bandwidth.
 enum CosmosARBench {
-    static func run(ckpt: String?, layers: Int, json: String?) throws {
+    static func run(ckpt: String?, layers: Int, prompt: Int, score runScore: Bool, json: String?) throws {
         let model: CosmosARModel
         if let ckpt {
             model = try CosmosARRun.loadModel(ckpt)
@@ -26,19 +26,22 @@ enum CosmosARBench {
         _ = model.hidden(Array(clip[..<64]), start: 0, cache: model.makeCache())
 
         var start = Date()
-        let score = try model.teacherForced(clip: clip, targets: 2048..<3072, file: "bench")
-        let scoreSeconds = Date().timeIntervalSince(start)
-        note(String(format: "score: %.2f s per 3072-code clip (CE %.3f)", scoreSeconds, score.ce))
+        var scoreSeconds = Double.nan
+        if runScore {
+            let score = try model.teacherForced(clip: clip, targets: 2048..<3072, file: "bench")
+            scoreSeconds = Date().timeIntervalSince(start)
+            note(String(format: "score: %.2f s per 3072-code clip (CE %.3f)", scoreSeconds, score.ce))
+        }
 
         let cache = model.makeCache()
         start = Date()
-        let prefillHidden = model.hidden(Array(clip[..<2048]), start: 0, cache: cache)
-        var logits = model.logits(prefillHidden, rows: 2047..<2048)
+        let prefillHidden = model.hidden(Array(clip[..<prompt]), start: 0, cache: cache)
+        var logits = model.logits(prefillHidden, rows: (prompt - 1)..<prompt)
         let prefillSeconds = Date().timeIntervalSince(start)
-        note(String(format: "prefill: %.2f s for 2048 codes", prefillSeconds))
+        note(String(format: "prefill: %.2f s for %d codes", prefillSeconds, prompt))
 
         var steps: [Double] = []
-        for p in 2048..<(2048 + 32) {
+        for p in prompt..<(prompt + 32) {
             let stepStart = Date()
             let code = logits.withUnsafeBufferPointer { CosmosARScores.argmax($0) }
             logits = model.logits(model.hidden([Int32(code)], start: p, cache: cache), rows: 0..<1)
@@ -53,17 +56,18 @@ enum CosmosARBench {
         // 1024 rows that predict latent 2 (scoring) or the last row (prefill).
         let headFLOPs = 2.0 * Double(config.dim * config.vocabSize)
         let scoreFLOPs = Double(config.layers) * config.layerFLOPs(tokens: 3071) + 1024 * headFLOPs
-        let prefillFLOPs = Double(config.layers) * config.layerFLOPs(tokens: 2048) + headFLOPs
-        let kvBytes = Double(config.layers * 2 * config.kvHeads * config.headDim * 2060 * 4)
+        let prefillFLOPs = Double(config.layers) * config.layerFLOPs(tokens: prompt) + headFLOPs
+        let kvBytes = Double(config.layers * 2 * config.kvHeads * config.headDim * (prompt + 16) * 4)
         let decodeBytes = Double(config.decodeWeightBytes) + kvBytes
         let full = CosmosARConfig.cosmos4B
         let fullDecodeBytes = Double(full.decodeWeightBytes) + Double(full.layers * 2 * full.kvHeads * full.headDim * 2560 * 4)
         // The full 16 layers: scoring and prefill scale with FLOPs, a decode step with bytes read.
         let fullScoreFLOPs = 16 * full.layerFLOPs(tokens: 3071) + 1024 * headFLOPs
-        let fullPrefillFLOPs = 16 * full.layerFLOPs(tokens: 2048) + headFLOPs
-        let results: [(String, Any)] = [
+        let fullPrefillFLOPs = 16 * full.layerFLOPs(tokens: prompt) + headFLOPs
+        var results: [(String, Any)] = [
             ("cosmos_ar.score_seconds_per_clip", scoreSeconds),
             ("cosmos_ar.prefill_seconds", prefillSeconds),
+            ("cosmos_ar.prefill_codes", prompt),
             ("cosmos_ar.decode_seconds_per_token", decodeSeconds),
             ("cosmos_ar.score_gflops_per_second", scoreFLOPs / scoreSeconds / 1e9),
             ("cosmos_ar.prefill_gflops_per_second", prefillFLOPs / prefillSeconds / 1e9),
@@ -85,6 +89,7 @@ enum CosmosARBench {
             ("cpu", "\(CPUFeatures.current.modelName) (\(CPUFeatures.current.kernelSummary))"),
             ("loadavg_1min", loadAverage()),
         ]
+        results.removeAll { ($0.1 as? Double)?.isNaN == true }  // the scoring figures under --skip-score
         for (key, value) in results {
             if let v = value as? Double { print("\(key): \(String(format: "%.4g", v))") } else { print("\(key): \(value)") }
         }
