@@ -24,4 +24,14 @@ final class MappedTensorStore: TensorStore {
         guard let tensor = tensors[name] else { throw file.error(.tensorNotFound(name)) }
         return try tensor.floatTensor(from: file)
     }
+
+    /// The stored bytes of a contiguous tensor, in place in the mapping (see `TensorStore.mappedBytes`).
+    func mappedContiguousBytes(_ name: String) throws -> (bytes: UnsafeRawBufferPointer, owner: AnyObject)? {
+        guard let tensor = tensors[name] else { throw file.error(.tensorNotFound(name)) }
+        guard tensor.isContiguous else { return nil }
+        let size = tensor.info.dtype.byteSize
+        let bytes = try file.bytes(at: tensor.storageByteOffset + tensor.storageOffset * size,
+                                   count: tensor.info.elementCount * size, "tensor '\(name)'")
+        return (bytes, file)
+    }
 }

@@ -28,6 +28,18 @@ struct Bench: ParsableCommand {
     @Option(help: "Compute threads (default: OMP_NUM_THREADS, else the CPUs this process may run on).")
     var threads: Int?
 
+    @Option(help: "Run only this measurement: cosmos-ar (the Cosmos-Predict1 AR model; --ckpt then names its model.pt).")
+    var only: String?
+
+    @Option(help: "cosmos-ar: layers of the random-weight model at the 4B width (the real 4B has 16).")
+    var layers = 2
+
+    @Option(help: "cosmos-ar: prompt codes prefilled before the 32 decode steps (the fork's: 2048).")
+    var prompt = 2048
+
+    @Flag(name: .customLong("skip-score"), help: "cosmos-ar: skip the teacher-forced scoring of a whole clip.")
+    var skipScore = false
+
     @Flag(help: "Skip the GENIE measurement.")
     var skipGenie = false
 
@@ -36,6 +48,9 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard frames >= 1 else { throw ValidationError("--frames must be >= 1") }
+        if let only, only != "cosmos-ar" { throw ValidationError("--only \(only): expected cosmos-ar") }
+        guard layers >= 1 else { throw ValidationError("--layers must be >= 1") }
+        guard (1...3040).contains(prompt) else { throw ValidationError("--prompt must be in 1...3040 (32 decode steps follow it in the 3072-code grid)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
         try OptionLimits.check(frames, "--frames", atMost: OptionLimits.maxCount)
         try OptionLimits.check(threads, "--threads", atMost: OptionLimits.maxThreads)
@@ -44,6 +59,7 @@ struct Bench: ParsableCommand {
     func run() throws {
         if let threads { Kernels.setThreadCount(threads) }
         if noWinograd { Conv2dAlgorithm.modelsUseWinograd = false }
+        if only == "cosmos-ar" { return try CosmosARBench.run(ckpt: ckpt, layers: layers, prompt: prompt, score: !skipScore, json: json) }
         let cpu = CPUFeatures.current
         note("cpu: \(cpu)")
 

@@ -13,9 +13,13 @@ struct Evaluate: ParsableCommand {
         step's logits (so it does not depend on --maskgit-steps); accuracy compares the sampled \
         frame with the truth; seconds per frame counts generation only, as the leaderboard.
         Example: tokentool evaluate --data data/val_v1.1 --model GENIE_35M --max-examples 100 --json out.json
+        With a Cosmos-Predict1 `model.pt` (or its folder) and v2.0 data, each stored 17-frame clip is one \
+        example: teacher-forced CE and accuracy of latent 2 (frames 9-16) given latents 0-1 from one causal \
+        pass, and with --free-running the fork's generate-then-score loss.
+        Example: tokentool evaluate --model Cosmos-Predict1-4B --data data/val_v2.0 --clip 0-9 --free-running --json out.json
         """)
 
-    @Option(help: "1X v1.1 dataset directory, or a Hugging Face dataset id in the local cache (ORG/NAME/folder).", completion: .directory)
+    @Option(help: "1X v1.1 dataset directory (or a v2.0 one for a Cosmos `model.pt`), or a Hugging Face dataset id in the local cache (ORG/NAME/folder).", completion: .directory)
     var data: String
 
     @Option(help: PredictorChoice.help, completion: .file())
@@ -50,6 +54,12 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var shardOptions: ShardOptions
 
+    @Option(help: "Cosmos AR on v2.0 data: clips to score, e.g. 0-9,20 (default: all).")
+    var clip: String?
+
+    @Flag(name: .customLong("free-running"), help: "Cosmos AR: also the 1X fork's loss, CE of the true latent 2 against the logits met while generating it (with --temperature/--top-p/--top-k/--seed; greedy by default).")
+    var freeRunning = false
+
     func validate() throws {
         guard window >= 2 else { throw ValidationError("--window must be >= 2") }
         guard stride >= 1 else { throw ValidationError("--stride must be >= 1") }
@@ -65,6 +75,15 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         let data = try HubDataset.path(self.data)
         ProtectedInputs.register([data, model])
+        if let cosmos = try? HubDataset.resolve(model, types: [.model]), CosmosARModel.looksLikeCheckpoint(cosmos) {
+            guard !shardOptions.isRequested else {
+                throw ValidationError("--shard splits v1.1 window scoring; for a Cosmos model split the clips with --clip ranges instead")
+            }
+            var resolved = self
+            resolved.data = data
+            resolved.model = cosmos
+            return try CosmosARRun.evaluate(resolved)
+        }
         let dataset = try TokenDataset(path: data)
         let spec = try WindowSpec(length: window, stride: stride)
         let windows = WindowSet(dataset: dataset, spec: spec, filterInterrupts: true, filterOverlaps: !allowOverlaps)

@@ -20,6 +20,10 @@ struct Generate: ParsableCommand {
         ones. --reference-window is the reference's 8 prompt + 8 generated frames.
         Render the result with `tokentool compare <dir> -o out.gif`.
         Example: tokentool generate --data data/val_v1.1 --model GENIE_35M --example 3 -o samples/3
+        With a Cosmos-Predict1 `model.pt` (or its folder) and v2.0 data: latent 2 of --clip is generated \
+        after its latents 0-1 with the KV cache (greedy at --temperature 0; top-p as the reference), and \
+        the sample directory is a v2.0 dataset of [prompt + generated] and the ground-truth clip.
+        Example: tokentool generate --model Cosmos-Predict1-4B --data data/val_v2.0 --clip 0 --top-p 0.8 --temperature 1.0 -o samples/0
         """)
 
     @Option(help: "1X v1.1 dataset directory holding the prompt (and the ground truth), or a Hugging Face dataset id in the local cache (ORG/NAME/folder).",
@@ -37,6 +41,9 @@ struct Generate: ParsableCommand {
 
     @Flag(name: .customLong("reference-window"), help: "The reference's window: 8 prompt + 8 generated frames (overrides --prompt-frames and --frames).")
     var referenceWindow = false
+
+    @Option(help: "Cosmos AR on v2.0 data: which stored 17-frame clip (0-based; default --example).")
+    var clip: Int?
 
     @Option(name: .customLong("prompt-frames"), help: "Prompt frames given to the model.")
     var promptFrames = 9
@@ -64,6 +71,12 @@ struct Generate: ParsableCommand {
     func run() throws {
         let data = try HubDataset.path(self.data)
         ProtectedInputs.register([data, model])
+        if let cosmos = try? HubDataset.resolve(model, types: [.model]), CosmosARModel.looksLikeCheckpoint(cosmos) {
+            var resolved = self
+            resolved.data = data
+            resolved.model = cosmos
+            return try CosmosARRun.generate(resolved)
+        }
         let promptFrames = referenceWindow ? 8 : self.promptFrames
         let frames = referenceWindow ? 8 : self.frames
         let dataset = try TokenDataset(path: data)

@@ -1,0 +1,77 @@
+import Foundation
+import MagvitCodec
+
+extension Kernels {
+    /// Causal grouped-query attention of `count` new queries at positions `start ..< start + count`
+    /// over a key/value cache that already holds positions `0 ..< start + count`.
+    ///
+    /// - q: (count, heads * headDim), head-major within a row; out has the same layout.
+    /// - keys, values: (kvHeads, capacity, headDim); query head j reads kv head j / (heads / kvHeads)
+    ///   (each kv head serves consecutive query heads, as `repeat_interleave`).
+    /// - The query at position p sees keys 0 ... p. Scores are scaled by `scale`.
+    ///
+    /// Blocks of 64 queries of one head are one job: scores = Q K^T and out = P V are GEMMs, so
+    /// prefill and scoring run at GEMM speed; a decode step (count 1) is the same with one row.
+    public static func causalAttention(q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                                       start: Int, count: Int, heads: Int, kvHeads: Int, headDim: Int, capacity: Int,
+                                       scale: Float, out: UnsafeMutablePointer<Float>) {
+        let block = 64
+        let blocksPerHead = (count + block - 1) / block
+        let width = heads * headDim
+        let group = heads / kvHeads
+        let end = start + count
+        let workers = threadCount
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: workers * block * end)
+        defer { scratch.deallocate() }
+        parallelChunks(heads * blocksPerHead) { range, worker in
+            let scores = scratch + worker * block * end
+            for job in range {
+                let h = job / blocksPerHead, b = job % blocksPerHead
+                let i0 = b * block, rows = min(block, count - i0)
+                let seen = start + i0 + rows  // keys the last query of the block sees
+                let kv = h / group
+                let k = keys + kv * capacity * headDim, v = values + kv * capacity * headDim
+                gemm(transB: true, m: rows, n: seen, k: headDim, alpha: scale,
+                     a: q + i0 * width + h * headDim, lda: width, b: k, ldb: headDim,
+                     c: scores, ldc: seen)
+                for r in 0..<rows {
+                    let visible = start + i0 + r + 1
+                    let row = scores + r * seen
+                    for j in visible..<seen { row[j] = -.infinity }
+                }
+                softmaxRows(scores, rows: rows, width: seen)
+                gemm(m: rows, n: headDim, k: seen, a: scores, lda: seen, b: v, ldb: headDim,
+                     c: out + i0 * width + h * headDim, ldc: width)
+            }
+        }
+    }
+
+    /// The naive twin of `causalAttention`: one query, one head, one key at a time, in Double.
+    public static func causalAttentionReference(q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                                                start: Int, count: Int, heads: Int, kvHeads: Int, headDim: Int, capacity: Int,
+                                                scale: Float, out: UnsafeMutablePointer<Float>) {
+        let width = heads * headDim
+        for i in 0..<count {
+            let position = start + i
+            for h in 0..<heads {
+                let kv = h / (heads / kvHeads)
+                let query = q + i * width + h * headDim
+                var logits = [Double](repeating: 0, count: position + 1)
+                for j in 0...position {
+                    let key = keys + (kv * capacity + j) * headDim
+                    var dot = 0.0
+                    for c in 0..<headDim { dot += Double(query[c]) * Double(key[c]) }
+                    logits[j] = dot * Double(scale)
+                }
+                let peak = logits.max() ?? 0
+                let weights = logits.map { Foundation.exp($0 - peak) }
+                let total = weights.reduce(0, +)
+                for c in 0..<headDim {
+                    var sum = 0.0
+                    for j in 0...position { sum += weights[j] * Double(values[(kv * capacity + j) * headDim + c]) }
+                    out[i * width + h * headDim + c] = Float(sum / total)
+                }
+            }
+        }
+    }
+}
