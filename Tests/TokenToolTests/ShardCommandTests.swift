@@ -171,15 +171,15 @@ final class ShardCommandTests: XCTestCase {
         let model = CLI.repositoryRoot.appendingPathComponent("Samples/context.model").path
         // Sampling at temperature 1, so every window's random streams matter, not just the logits.
         let job = ["evaluate", "--data", data, "--model", model, "--window", "4", "--stride", "3", "--allow-overlaps",
-                   "--temperature", "1", "--maskgit-steps", "2", "--batch", "3"]
+                   "--temperature", "1", "--maskgit-steps", "2", "--batch", "3", "--max-examples", "20"]
         let singleJSON = dir.appendingPathComponent("single.json").path
         let single = try CLI.run(job + ["--json", singleJSON])
         XCTAssertEqual(single.status, 0, single.stderr)
         let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: singleJSON))) as! [String: Any]
-        XCTAssertGreaterThan(expected["examples"] as! Int, 20)
+        XCTAssertEqual(expected["examples"] as? Int, 20)
 
         func withoutTiming(_ table: String) -> [Substring] { table.split(separator: "\n").filter { !$0.hasPrefix("seconds_per_frame") } }
-        for count in [2, 3, 5] {
+        for count in [3, 5] {  // ScoreShardsTests covers 2, 3 and 5 parts in the library
             var parts: [String] = []
             for index in 0..<count {
                 let part = dir.appendingPathComponent("eval-\(count)-\(index).json").path
