@@ -6,7 +6,7 @@ import MagvitCodec
 /// does (one task of a Slurm array or a Kubernetes Indexed Job).
 struct ShardOptions: ParsableArguments {
     /// Written into part manifests; parts made by different versions are not merged.
-    static let toolVersion = "tokentool 0.6"
+    static let toolVersion = "tokentool \(TokenToolVersion.current)"
 
     @Option(help: ArgumentHelp("Do part i of N of the job (zero-based, e.g. 3/100).", valueName: "i/N"))
     var shard: String?
