@@ -59,7 +59,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "TokenTool",
-            dependencies: ["MagvitCodec", "Predictor", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["MagvitCodec", "Predictor", "CosmosTokenizer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: fast
         ),
         .testTarget(name: "MagvitCodecTests", dependencies: ["MagvitCodec"], resources: [.copy("Fixtures")]),

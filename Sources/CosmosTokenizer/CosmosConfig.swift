@@ -95,3 +95,16 @@ public struct CosmosConfig: Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension CosmosConfig {
+    public init(channels: Int, levelChannels: [Int], resBlocks: Int, zChannels: Int = 16) {
+        self.channels = channels
+        self.levelChannels = levelChannels
+        self.resBlocks = resBlocks
+        self.zChannels = zChannels
+        self.embeddingDimensions = FSQ.dimensions
+    }
+
+    /// NVIDIA's released `Cosmos-Tokenizer-DV8x8x8`: 128 channels, multipliers 2, 4, 4, 2 res blocks.
+    public static let dv8x8x8 = CosmosConfig(channels: 128, levelChannels: [256, 512, 512], resBlocks: 2)
+}

@@ -119,6 +119,14 @@ public final class CosmosTokenizer {
         self.decoder = decoder
     }
 
+    init(config: CosmosConfig, parts: Set<Part>, scope: ParameterScope, imageSize: Int?, paths: [String]) {
+        Kernels.keepLargeBuffersInHeap()
+        self.config = config
+        self.paths = paths
+        encoder = parts.contains(.encoder) ? CosmosEncoder(scope, config: config, imageSize: imageSize) : nil
+        decoder = parts.contains(.decoder) ? CosmosDecoder(scope, config: config, imageSize: imageSize) : nil
+    }
+
     public var hasEncoder: Bool { encoder != nil }
     public var hasDecoder: Bool { decoder != nil }
 

@@ -28,6 +28,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Compute threads (default: all cores).")
     var threads: Int?
 
+    @Option(help: "Time only this model: magvit2, genie or cosmos-tokenizer (default: every model).")
+    var only: String?
+
     @Flag(help: "Skip the GENIE measurement.")
     var skipGenie = false
 
@@ -37,7 +40,12 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard frames >= 1 else { throw ValidationError("--frames must be >= 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
+        if let only, !["magvit2", "genie", "cosmos-tokenizer"].contains(only) {
+            throw ValidationError("--only must be magvit2, genie or cosmos-tokenizer")
+        }
     }
+
+    private func runs(_ model: String) -> Bool { only == nil || only == model }
 
     func run() throws {
         if let threads { Kernels.setThreadCount(threads) }
@@ -45,6 +53,25 @@ struct Bench: ParsableCommand {
         let cpu = CPUFeatures.current
         note("cpu: \(cpu)")
 
+        var results: [(String, Any)] = []
+        if (runs("magvit2") || runs("genie")) && !CosmosCLI.isCosmos(checkpoint: ckpt) { results = try benchMagvitAndGenie(cpu: cpu) }
+        if runs("cosmos-tokenizer") {
+            let cosmosCkpt = CosmosCLI.isCosmos(checkpoint: ckpt) ? ckpt : nil
+            results += try CosmosCLI.bench(ckpt: cosmosCkpt, runs: frames) { label, body in try median(label, body) }
+            if only != nil { results += [("threads", Kernels.threadCount), ("cpu", "\(cpu.modelName) (\(cpu.kernelSummary))")] }
+        }
+
+        for (key, value) in results {
+            if let v = value as? Double { print("\(key): \(String(format: "%.4g", v))") } else { print("\(key): \(value)") }
+        }
+        if let json {
+            let object = Dictionary(results, uniquingKeysWith: { a, _ in a })
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            try AtomicFile.write(data, to: json)
+        }
+    }
+
+    private func benchMagvitAndGenie(cpu: CPUFeatures) throws -> [(String, Any)] {
         // Decoder and encoder are loaded one after the other, as `tokentool` uses them, so the
         // peak RSS after the decoder is what decoding alone costs.
         note("loading the decoder (\(ckpt ?? "random 1X-size weights"))")
@@ -61,7 +88,7 @@ struct Bench: ParsableCommand {
         let encodeFLOPs = codec.flopsPerFrame(.encoder)
 
         var genieSeconds: Double?
-        if !skipGenie {
+        if !skipGenie && runs("genie") {
             note("building GENIE_35M-size with random weights")
             let genie = try GenieModel(config: .genie35M, seed: 1)
             let window = (0..<GenieConfig.genie35M.T).map {
@@ -89,15 +116,7 @@ struct Bench: ParsableCommand {
             ("winograd", !noWinograd),
         ]
         if let genieSeconds { results.insert(("genie_seconds_per_frame", genieSeconds), at: 2) }
-
-        for (key, value) in results {
-            if let v = value as? Double { print("\(key): \(String(format: "%.4g", v))") } else { print("\(key): \(value)") }
-        }
-        if let json {
-            let object = Dictionary(uniqueKeysWithValues: results)
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-            try AtomicFile.write(data, to: json)
-        }
+        return results
     }
 
     private func loadCodec(parts: Set<Codec.Part>) throws -> Codec {

@@ -51,6 +51,7 @@ struct Tokenize: ParsableCommand {
     }
 
     func run() throws {
+        if CosmosCLI.isCosmos(checkpoint: codecOptions.checkpoint) { return try CosmosCLI.tokenize(self) }
         compute.apply()
         for input in inputs where !FileManager.default.fileExists(atPath: input) {
             throw ValidationErrorText("\(input): no such file")
