@@ -41,6 +41,8 @@ struct SpatialConv {
     let winograd: WinogradTile?
     /// OHWI, or its Winograd transform when `winograd` is set.
     let weight: [Float]
+    /// 1x1 layers: the (out, in) weight packed for the micro-kernel.
+    let pointwise: (shape: PackedRowPanels, packed: [Float])?
     let bias: [Float]
 
     /// `frameSize`: the square frame size the layer will mostly see; it picks the algorithm
@@ -60,6 +62,7 @@ struct SpatialConv {
                 kernel: kernel, stride: stride, padding: padding))
         }
         weight = winograd.map { Kernels.winogradFilter(ohwi: ohwi, outChannels: outChannels, inChannels: inChannels, tile: $0) } ?? ohwi
+        pointwise = kernel == 1 && stride == 1 && padding == 0 ? Kernels.packedWeight(ohwi, rows: outChannels, depth: inChannels) : nil
         bias = conv("bias", shape: [outChannels]).data
     }
 
@@ -78,7 +81,11 @@ struct SpatialConv {
                     y.data.withUnsafeMutableBufferPointer { yp in
                         for t in 0..<x.frames {
                             let (input, output) = (xp.baseAddress! + t * frameIn, yp.baseAddress! + t * frameOut)
-                            if let winograd {
+                            if let pointwise {
+                                Kernels.gemmPackedBias(pointwise.shape, a: pointwise.packed, unpacked: w.baseAddress!, b: input,
+                                                       ldb: g.height * g.width, n: g.height * g.width, bias: b.baseAddress,
+                                                       c: output, ldc: g.height * g.width, accumulate: residual != nil)
+                            } else if let winograd {
                                 Kernels.conv2dWinograd(g, tile: winograd, input: input, transformedWeight: w.baseAddress!,
                                                        bias: b.baseAddress, output: output, accumulate: residual != nil)
                             } else if residual == nil {
@@ -106,8 +113,10 @@ struct TemporalConv {
     let outChannels: Int
     let kernel: Int
     let stride: Int
-    /// (out, kt, in)
+    /// (out, kt, in), and packed for the micro-kernel.
     let weight: [Float]
+    let packed: [Float]
+    let shape: PackedRowPanels
     let bias: [Float]
 
     init(_ scope: ParameterScope, inChannels: Int, outChannels: Int, kernel: Int = 3, stride: Int = 1) {
@@ -118,6 +127,7 @@ struct TemporalConv {
         let conv = scope.child("conv3d")
         let torchWeight = conv("weight", shape: [outChannels, inChannels, kernel, 1, 1])
         weight = Kernels.temporalWeightFromOITHW(torchWeight.data, outChannels: outChannels, inChannels: inChannels, kernel: kernel)
+        (shape, packed) = Kernels.packedWeight(weight, rows: outChannels, depth: kernel * inChannels)
         bias = conv("bias", shape: [outChannels]).data
     }
 
@@ -128,7 +138,8 @@ struct TemporalConv {
                                        kernel: kernel, stride: stride)
         return Tensor.clip([g.outFrames, outChannels, x.height, x.width]) { y in
             x.data.withUnsafeBufferPointer { xp in
-                Kernels.causalTemporalConv(g, input: xp.baseAddress!, weight: weight, bias: bias, output: y)
+                Kernels.causalTemporalConvPacked(g, input: xp.baseAddress!, packed: packed, shape: shape, unpacked: weight,
+                                                 bias: bias, output: y)
             }
         }
     }

@@ -77,3 +77,33 @@ final class CosmosKernelTests: XCTestCase {
         }
     }
 }
+
+/// The packed-weight products against the naive twins.
+final class CosmosPackedKernelTests: XCTestCase {
+    func testPackedProductWithBiasMatchesTheNaiveGEMMForRaggedShapes() {
+        for (rows, depth, n, accumulate) in [(5, 7, 16, false), (13, 40, 70, true), (16, 96, 1030, false), (6, 3, 9, true)] {
+            let a = randomFloats(rows * depth, seed: 31), b = randomFloats(depth * n, seed: 32), bias = randomFloats(rows, seed: 33)
+            let start = randomFloats(rows * n, seed: 34)
+            var fast = start, slow = accumulate ? start : [Float](repeating: 0, count: rows * n)
+            let (shape, packed) = Kernels.packedWeight(a, rows: rows, depth: depth)
+            Kernels.gemmPackedBias(shape, a: packed, unpacked: a, b: b, ldb: n, n: n, bias: bias, c: &fast, ldc: n, accumulate: accumulate)
+            Kernels.gemmReference(m: rows, n: n, k: depth, a: a, lda: depth, b: b, ldb: n, beta: 1, c: &slow, ldc: n)
+            for r in 0..<rows { for j in 0..<n { slow[r * n + j] += bias[r] } }
+            XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-4, "\(rows)x\(depth)x\(n)")
+        }
+    }
+
+    func testPackedTemporalConvMatchesNaiveTwin() {
+        for (cin, cout, frames, plane, stride) in [(8, 5, 5, 64, 1), (6, 6, 6, 48, 2), (16, 24, 3, 100, 1)] {
+            let g = CausalTemporalGeometry(inChannels: cin, outChannels: cout, frames: frames, plane: plane, kernel: 3, stride: stride)
+            let x = randomFloats(frames * cin * plane, seed: 41), torchWeight = randomFloats(cout * cin * 3, seed: 42)
+            let bias = randomFloats(cout, seed: 43)
+            let weight = Kernels.temporalWeightFromOITHW(torchWeight, outChannels: cout, inChannels: cin, kernel: 3)
+            let (shape, packed) = Kernels.packedWeight(weight, rows: cout, depth: 3 * cin)
+            var fast = [Float](repeating: .nan, count: g.outFrames * cout * plane), slow = fast
+            Kernels.causalTemporalConvPacked(g, input: x, packed: packed, shape: shape, unpacked: weight, bias: bias, output: &fast)
+            Kernels.causalTemporalConvReference(g, input: x, torchWeight: torchWeight, bias: bias, output: &slow)
+            XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-5, "\(g)")
+        }
+    }
+}
