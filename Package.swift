@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "tokentool", targets: ["TokenTool"]),
         .library(name: "MagvitCodec", targets: ["MagvitCodec"]),
         .library(name: "Predictor", targets: ["Predictor"]),
+        .library(name: "CosmosTokenizer", targets: ["CosmosTokenizer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -54,14 +55,21 @@ let package = Package(
             dependencies: ["MagvitCodec"],
             swiftSettings: kernels
         ),
+        // NVIDIA Cosmos DV8x8x8, the 1X v2.0 tokenizer, beside MAGVIT2 on the same kernels.
+        .target(
+            name: "CosmosTokenizer",
+            dependencies: ["MagvitCodec"],
+            swiftSettings: kernels
+        ),
         .executableTarget(
             name: "TokenTool",
-            dependencies: ["MagvitCodec", "Predictor", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["MagvitCodec", "Predictor", "CosmosTokenizer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: fast
         ),
         .testTarget(name: "MagvitCodecTests", dependencies: ["MagvitCodec"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MediaTests", dependencies: ["MagvitCodec"]),
         .testTarget(name: "PredictorTests", dependencies: ["Predictor", "MagvitCodec"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CosmosTokenizerTests", dependencies: ["CosmosTokenizer", "MagvitCodec"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenToolTests", dependencies: ["MagvitCodec", "TokenTool"]),
     ]
 )

@@ -10,6 +10,11 @@ struct PickleMachine {
     private let start: Int
     private let end: Int
     private let persistentLoad: PersistentLoader?
+    /// TorchScript archives: `__torch__.*` classes become plain attribute records (see
+    /// TorchScriptArchive.swift). Off for every other file.
+    private let moduleRecords: Bool
+    /// The records NEWOBJ made from `__torch__.*` classes; BUILD fills only these.
+    private var records: Set<ObjectIdentifier> = []
 
     private var position: Int
     private var stack: [PickleValue] = []
@@ -23,8 +28,9 @@ struct PickleMachine {
     private var valueCount = 0
 
     /// Reads one pickle starting at `offset`, not reading past `end`.
-    init(file: MappedFile, offset: Int, end: Int, persistentLoad: PersistentLoader?) {
+    init(file: MappedFile, offset: Int, end: Int, persistentLoad: PersistentLoader?, moduleRecords: Bool = false) {
         self.file = file
+        self.moduleRecords = moduleRecords
         self.start = offset
         self.end = end
         self.position = offset
@@ -34,9 +40,10 @@ struct PickleMachine {
     /// Runs to STOP. Returns the pickled object and the offset just past STOP.
     static func load(
         _ file: MappedFile, from offset: Int, to end: Int,
-        persistentLoad: PersistentLoader? = nil
+        persistentLoad: PersistentLoader? = nil, moduleRecords: Bool = false
     ) throws -> (value: PickleValue, end: Int) {
-        var machine = PickleMachine(file: file, offset: offset, end: end, persistentLoad: persistentLoad)
+        var machine = PickleMachine(file: file, offset: offset, end: end, persistentLoad: persistentLoad,
+                                    moduleRecords: moduleRecords)
         let value = try machine.run()
         return (value, machine.position)
     }
@@ -142,9 +149,15 @@ struct PickleMachine {
                 pushed = try construct(cls, args)
             case 0x62:                                             // BUILD
                 // State is only ever set on dicts (OrderedDict's `_metadata`) and tensors
-                // (Parameter attributes); neither matters for the weights.
-                _ = try pop()
-                _ = try peek()
+                // (Parameter attributes); neither matters for the weights. A TorchScript
+                // module record takes its attributes (children, parameters, buffers) from it.
+                let state = try pop()
+                if case .dict(let record) = try peek(), records.contains(ObjectIdentifier(record)) {
+                    guard case .dict(let attributes) = state else {
+                        throw malformed("BUILD of a TorchScript module with \(state.kindName) state")
+                    }
+                    for (key, value) in attributes.entries { record.set(key, value) }
+                }
             case 0x51:                                             // BINPERSID
                 guard let persistentLoad else { throw malformed("unexpected persistent id") }
                 pushed = try persistentLoad(try pop())
@@ -326,6 +339,9 @@ struct PickleMachine {
     // MARK: The allowlisted callables
 
     private func allowedGlobal(module: String, name: String) throws -> PickleGlobal {
+        if moduleRecords, module == "__torch__" || module.hasPrefix("__torch__.") {
+            return .torchScriptClass("\(module).\(name)")
+        }
         guard let global = PickleGlobal(module: module, name: name) else {
             throw file.error(.disallowedGlobal("\(module).\(name)"))
         }
@@ -366,10 +382,17 @@ struct PickleMachine {
             return data
         case .storageType:
             throw malformed("\(global.qualifiedName) called directly; storages must come from persistent ids")
+        case .torchScriptClass:
+            throw malformed("REDUCE of TorchScript class \(global.qualifiedName); modules are only built with NEWOBJ")
         }
     }
 
-    private func construct(_ cls: PickleValue, _ args: PickleValue) throws -> PickleValue {
+    private mutating func construct(_ cls: PickleValue, _ args: PickleValue) throws -> PickleValue {
+        if case .global(.torchScriptClass) = cls {
+            let record = PickleDict()
+            records.insert(ObjectIdentifier(record))
+            return .dict(record)
+        }
         guard case .global(.orderedDict) = cls else {
             throw malformed("NEWOBJ of \(cls.kindName) is not supported")
         }

@@ -167,6 +167,9 @@ enum PickleGlobal: Equatable {
     case rebuildTensorV2
     case rebuildParameter
     case storageType(DType)
+    /// A module class of a TorchScript archive (`__torch__.<path> <Class>`), allowed only
+    /// there: NEWOBJ makes it an attribute record, and nothing of it is ever called.
+    case torchScriptClass(String)
 
     init?(module: String, name: String) {
         switch (module, name) {
@@ -193,6 +196,7 @@ enum PickleGlobal: Equatable {
         case .rebuildTensorV2: return "torch._utils._rebuild_tensor_v2"
         case .rebuildParameter: return "torch._utils._rebuild_parameter"
         case .storageType(let dtype): return "torch.\(dtype.storageTypeName)"
+        case .torchScriptClass(let name): return name
         }
     }
 }

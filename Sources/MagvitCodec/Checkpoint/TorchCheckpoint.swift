@@ -16,10 +16,11 @@ enum TorchCheckpoint {
             }
         }
 
+        let torchScript = TorchScriptArchive.isTorchScript(archive, prefix: prefix)
         let pickleRange = try archive.dataRange(of: pickleEntry)
-        let (top, _) = try PickleMachine.load(file, from: pickleRange.offset, to: pickleRange.offset + pickleRange.count) {
-            .storage(try storageRef(from: $0, fields: 5, file: file))
-        }
+        let (top, _) = try PickleMachine.load(file, from: pickleRange.offset, to: pickleRange.offset + pickleRange.count,
+                                              persistentLoad: { .storage(try storageRef(from: $0, fields: 5, file: file)) },
+                                              moduleRecords: torchScript)
 
         var storageStarts: [String: Int] = [:]
         func storageStart(_ storage: StorageRef) throws -> Int {
@@ -41,7 +42,8 @@ enum TorchCheckpoint {
         for (name, ref) in try namedTensors(in: top, file: file) {
             tensors[name] = stored(name, ref, storageByteOffset: try storageStart(ref.storage))
         }
-        return try MappedTensorStore(formatName: "PyTorch zip", file: file, tensors: tensors)
+        return try MappedTensorStore(formatName: torchScript ? TorchScriptArchive.formatName : "PyTorch zip", file: file,
+                                     tensors: tensors)
     }
 
     /// The first bytes of a legacy file: PROTO 2, LONG1 of 10 bytes, then the magic number.

@@ -28,7 +28,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Compute threads (default: OMP_NUM_THREADS, else the CPUs this process may run on).")
     var threads: Int?
 
-    @Option(help: "Run only this measurement: cosmos-ar (the Cosmos-Predict1 AR model; --ckpt then names its model.pt).")
+    @Option(help: "Time only this model: magvit2, genie, cosmos-tokenizer or cosmos-ar (default: every model but cosmos-ar, whose 4B-width layers take minutes and gigabytes; --ckpt then names its model.pt).")
     var only: String?
 
     @Option(help: "cosmos-ar: layers of the random-weight model at the 4B width (the real 4B has 16).")
@@ -48,13 +48,17 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard frames >= 1 else { throw ValidationError("--frames must be >= 1") }
-        if let only, only != "cosmos-ar" { throw ValidationError("--only \(only): expected cosmos-ar") }
         guard layers >= 1 else { throw ValidationError("--layers must be >= 1") }
         guard (1...3040).contains(prompt) else { throw ValidationError("--prompt must be in 1...3040 (32 decode steps follow it in the 3072-code grid)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
         try OptionLimits.check(frames, "--frames", atMost: OptionLimits.maxCount)
         try OptionLimits.check(threads, "--threads", atMost: OptionLimits.maxThreads)
+        if let only, !["magvit2", "genie", "cosmos-tokenizer", "cosmos-ar"].contains(only) {
+            throw ValidationError("--only must be magvit2, genie, cosmos-tokenizer or cosmos-ar")
+        }
     }
+
+    private func runs(_ model: String) -> Bool { only == nil || only == model }
 
     func run() throws {
         if let threads { Kernels.setThreadCount(threads) }
@@ -63,6 +67,25 @@ struct Bench: ParsableCommand {
         let cpu = CPUFeatures.current
         note("cpu: \(cpu)")
 
+        var results: [(String, Any)] = []
+        if (runs("magvit2") || runs("genie")) && !CosmosCLI.isCosmos(checkpoint: ckpt) { results = try benchMagvitAndGenie(cpu: cpu) }
+        if runs("cosmos-tokenizer") {
+            let cosmosCkpt = CosmosCLI.isCosmos(checkpoint: ckpt) ? ckpt : nil
+            results += try CosmosCLI.bench(ckpt: cosmosCkpt, runs: frames) { label, body in try median(label, body) }
+            if only != nil { results += [("threads", Kernels.threadCount), ("cpu", "\(cpu.modelName) (\(cpu.kernelSummary))")] }
+        }
+
+        for (key, value) in results {
+            if let v = value as? Double { print("\(key): \(String(format: "%.4g", v))") } else { print("\(key): \(value)") }
+        }
+        if let json {
+            let object = Dictionary(results, uniquingKeysWith: { a, _ in a })
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            try AtomicOutput.write(data, to: json)
+        }
+    }
+
+    private func benchMagvitAndGenie(cpu: CPUFeatures) throws -> [(String, Any)] {
         // Decoder and encoder are loaded one after the other, as `tokentool` uses them, so the
         // peak RSS after the decoder is what decoding alone costs.
         note("loading the decoder (\(ckpt ?? "random 1X-size weights"))")
@@ -79,7 +102,7 @@ struct Bench: ParsableCommand {
         let encodeFLOPs = codec.flopsPerFrame(.encoder)
 
         var genieSeconds: Double?
-        if !skipGenie {
+        if !skipGenie && runs("genie") {
             note("building GENIE_35M-size with random weights")
             let genie = try GenieModel(config: .genie35M, seed: 1)
             let window = (0..<GenieConfig.genie35M.T).map {
@@ -107,15 +130,7 @@ struct Bench: ParsableCommand {
             ("winograd", !noWinograd),
         ]
         if let genieSeconds { results.insert(("genie_seconds_per_frame", genieSeconds), at: 2) }
-
-        for (key, value) in results {
-            if let v = value as? Double { print("\(key): \(String(format: "%.4g", v))") } else { print("\(key): \(value)") }
-        }
-        if let json {
-            let object = Dictionary(uniqueKeysWithValues: results)
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-            try AtomicOutput.write(data, to: json)
-        }
+        return results
     }
 
     private func loadCodec(parts: Set<Codec.Part>) throws -> Codec {

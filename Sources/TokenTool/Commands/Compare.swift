@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import CosmosTokenizer
 import MagvitCodec
 import Predictor
 
@@ -54,8 +55,14 @@ struct Compare: ParsableCommand {
     @Option(help: "With --pair: dataset frames between window frames (15: 30 Hz data seen at 2 Hz).")
     var stride = 15
 
-    @Option(help: "Frames per second of a GIF or MP4.")
-    var fps: Double = 2
+    @Option(help: "Frames per second of a GIF or MP4 (default 2; 30 for --layout sequential).")
+    var fps: Double?
+
+    @Option(help: "1X v2.0 with --pair: which clip (0-based).")
+    var clip = 0
+
+    @Option(help: "1X v2.0: side-by-side, or sequential (the 17 generated-side frames, then the 17 true ones, as the seed pipeline writes them).")
+    var layout: CosmosCLI.Layout = .sideBySide
 
     @OptionGroup var codecOptions: CodecOptions
 
@@ -66,7 +73,7 @@ struct Compare: ParsableCommand {
         guard promptFrames >= 1, window > promptFrames else {
             throw ValidationError("--window must exceed --prompt-frames (both >= 1)")
         }
-        guard fps > 0 else { throw ValidationError("--fps must be > 0") }
+        if let fps, fps <= 0 { throw ValidationError("--fps must be > 0") }
         try OptionLimits.check(fps: fps)
         try OptionLimits.check(window, "--window", atMost: OptionLimits.maxWindow)
         try OptionLimits.check(stride, "--stride", atMost: OptionLimits.maxCount)
@@ -74,6 +81,10 @@ struct Compare: ParsableCommand {
     }
 
     func run() throws {
+        if let pair, CosmosCLI.isV2Dataset(pair) { return try CosmosCLI.compare(self, clip: clip, layout: layout) }
+        if let sample, CosmosGeneratedSample.isSample(URL(fileURLWithPath: sample)) {
+            return try CosmosCLI.compare(self, clip: clip, layout: layout)
+        }
         let tokens = try loadTokens()
         let (codec, _) = try codecOptions.loadCodec(parts: [.decoder])
         let progress = Progress("decode", total: tokens.prompt.count + tokens.predicted.count + tokens.groundTruth.count)
@@ -87,7 +98,7 @@ struct Compare: ParsableCommand {
         progress.finish()
         for target in try targets() {
             try ComparisonRenderer().write(prompt: prompt, generated: generated, groundTruth: truth,
-                                           to: target, fps: fps, title: tokens.title)
+                                           to: target, fps: fps ?? 2, title: tokens.title)
             print("wrote \(target.path)")
         }
     }

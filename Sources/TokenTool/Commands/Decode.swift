@@ -31,6 +31,9 @@ struct Decode: ParsableCommand {
 
     @OptionGroup var compute: ComputeOptions
 
+    @Option(help: "1X v2.0 datasets: the clips to decode, e.g. 3, 0-4 or 0,2,5-7 (default all).")
+    var clip: String?
+
     func validate() throws {
         if let fps, fps <= 0 { throw ValidationError("--fps must be > 0") }
         try OptionLimits.check(fps: fps)
@@ -38,6 +41,7 @@ struct Decode: ParsableCommand {
 
     func run() throws {
         ProtectedInputs.register([dataset] + [codecOptions.checkpoint].compactMap { $0 })
+        if CosmosCLI.isV2Dataset(dataset) { return try CosmosCLI.decode(self, clips: clip) }
         compute.apply()
         let data = try TokenDataset(path: dataset)
         let indices = try selection.indices(in: data.frameCount, path: dataset)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import CosmosTokenizer
 import MagvitCodec
 
 /// `tokentool inspect <file|dir>`: what a checkpoint or token dataset holds.
@@ -42,7 +43,10 @@ struct Inspect: ParsableCommand {
             throw ValidationError("\(path): no such file or directory")
         }
         let report: Report
-        if isDirectory.boolValue {
+        if isDirectory.boolValue, CosmosCLI.isCosmos(checkpoint: path), !CosmosCLI.isV2Dataset(path) {
+            report = try CosmosTokenizer.files(at: path).map { try CheckpointInspection.report(path: $0, useEMA: useEMA) }
+                .reduce(Report()) { Report(lines: $0.lines + $1.lines, fields: $0.fields.merging($1.fields) { a, _ in a }) }
+        } else if isDirectory.boolValue {
             report = try DatasetInspection.report(path: path, window: window, stride: stride)
         } else {
             report = try CheckpointInspection.report(path: path, useEMA: useEMA)
@@ -97,6 +101,7 @@ enum CheckpointInspection {
         }
         report.fields["families"] = familyJSON
 
+        if CosmosTokenizer.isCosmos(store) { try CosmosCLI.addArchitecture(of: store, to: &report) }
         if store.info("encoder.conv_in.weight") != nil {
             let config = try CodecConfig(inferringFrom: store)
             report.add("architecture", "MAGVIT2 \(config)", key: "architecture", json: [

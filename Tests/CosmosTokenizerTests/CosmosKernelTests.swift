@@ -1,0 +1,109 @@
+import MagvitCodec
+import XCTest
+
+/// The Cosmos kernels against their naive twins over several geometries.
+final class CosmosKernelTests: XCTestCase {
+    func testCausalTemporalConvMatchesNaiveTwinWithFirstFrameReplication() {
+        for (cin, cout, frames, plane, stride) in [(3, 5, 5, 7, 1), (8, 4, 3, 16, 1), (6, 6, 6, 9, 2), (16, 24, 1, 12, 1), (4, 4, 7, 5, 2)] {
+            let g = CausalTemporalGeometry(inChannels: cin, outChannels: cout, frames: frames, plane: plane, kernel: 3, stride: stride)
+            let x = randomFloats(frames * cin * plane, seed: 1)
+            let torchWeight = randomFloats(cout * cin * 3, seed: 2)
+            let bias = randomFloats(cout, seed: 3)
+            var fast = [Float](repeating: .nan, count: g.outFrames * cout * plane)
+            var slow = fast
+            let packed = Kernels.temporalWeightFromOITHW(torchWeight, outChannels: cout, inChannels: cin, kernel: 3)
+            Kernels.causalTemporalConv(g, input: x, weight: packed, bias: bias, output: &fast)
+            Kernels.causalTemporalConvReference(g, input: x, torchWeight: torchWeight, bias: bias, output: &slow)
+            XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-5, "\(g)")
+            XCTAssertEqual(g.outFrames, stride == 1 ? frames : (frames - 2) / 2 + 1)
+        }
+    }
+
+    func testTemporalConvOfAConstantClipSeesOnlyTheFirstFrameAtTheStart() {
+        // Frame 0's output reads three copies of frame 0: with a weight that sums the taps, it
+        // equals 3 x frame 0, which zero padding would not give.
+        let g = CausalTemporalGeometry(inChannels: 1, outChannels: 1, frames: 2, plane: 1, kernel: 3)
+        var y: [Float] = [0, 0]
+        Kernels.causalTemporalConv(g, input: [2, 5], weight: [1, 1, 1], bias: nil, output: &y)
+        XCTAssertEqual(y, [6, 9])
+    }
+
+    func testHaarLevelsMatchTheirNaiveTwinsAndInvertEachOther() {
+        for (frames, channels, height, width) in [(2, 1, 2, 2), (4, 3, 8, 6), (20, 3, 16, 16), (10, 24, 8, 8)] {
+            let x = randomFloats(frames * channels * height * width, seed: 7)
+            let outCount = x.count
+            var fast = [Float](repeating: .nan, count: outCount), slow = fast
+            Kernels.haarForward(input: x, output: &fast, frames: frames, channels: channels, height: height, width: width)
+            Kernels.haarForwardReference(input: x, output: &slow, frames: frames, channels: channels, height: height, width: width)
+            XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-6)
+            var back = [Float](repeating: .nan, count: outCount), backSlow = back
+            Kernels.haarInverse(input: fast, output: &back, frames: frames / 2, channels: channels, height: height / 2, width: width / 2)
+            Kernels.haarInverseReference(input: fast, output: &backSlow, frames: frames / 2, channels: channels, height: height / 2, width: width / 2)
+            XCTAssertLessThan(maxAbsDifference(back, backSlow), 1e-6)
+            XCTAssertLessThan(maxAbsDifference(back, x), 1e-6, "inverse of forward is the identity")
+        }
+    }
+
+    func testHaarBandOrderIsTimeHeightWidthWithLowFirst() {
+        // A clip that only changes along width: all energy lands in band LLH (s = 1).
+        let x: [Float] = [1, -1, 1, -1, /* frame 1 */ 1, -1, 1, -1]
+        var y = [Float](repeating: .nan, count: 8)
+        Kernels.haarForward(input: x, output: &y, frames: 2, channels: 1, height: 2, width: 2)
+        XCTAssertEqual(y, [0, 1, 0, 0, 0, 0, 0, 0])
+    }
+
+    func testAttentionMatchesNaiveTwin() {
+        for (channels, n) in [(4, 5), (16, 64), (24, 100)] {
+            let q = randomFloats(channels * n, seed: 11), k = randomFloats(channels * n, seed: 12), v = randomFloats(channels * n, seed: 13)
+            var scores = [Float](repeating: 0, count: n * n)
+            var fast = [Float](repeating: .nan, count: channels * n), slow = fast
+            let scale = 2 / Float(channels).squareRoot()
+            Kernels.attention(q: q, k: k, v: v, channels: channels, positions: n, scale: scale, scores: &scores, output: &fast)
+            Kernels.attentionReference(q: q, k: k, v: v, channels: channels, positions: n, scale: scale, output: &slow)
+            XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-5, "C \(channels), N \(n)")
+        }
+    }
+
+    func testCausalTemporalAttentionMatchesNaiveTwinAndIgnoresLaterFrames() {
+        for (frames, channels, n) in [(1, 4, 3), (3, 8, 70), (5, 6, 130)] {
+            let count = frames * channels * n
+            let q = randomFloats(count, seed: 21), k = randomFloats(count, seed: 22), v = randomFloats(count, seed: 23)
+            var fast = [Float](repeating: .nan, count: count), slow = fast
+            Kernels.causalTemporalAttention(q: q, k: k, v: v, frames: frames, channels: channels, positions: n, scale: 0.7, output: &fast)
+            Kernels.causalTemporalAttentionReference(q: q, k: k, v: v, frames: frames, channels: channels, positions: n, scale: 0.7, output: &slow)
+            XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-5)
+            // Frame 0 attends only to itself: its output is v's frame 0.
+            XCTAssertLessThan(maxAbsDifference(Array(fast[0..<(channels * n)]), Array(v[0..<(channels * n)])), 1e-6)
+        }
+    }
+}
+
+/// The packed-weight products against the naive twins.
+final class CosmosPackedKernelTests: XCTestCase {
+    func testPackedProductWithBiasMatchesTheNaiveGEMMForRaggedShapes() {
+        for (rows, depth, n, accumulate) in [(5, 7, 16, false), (13, 40, 70, true), (16, 96, 1030, false), (6, 3, 9, true)] {
+            let a = randomFloats(rows * depth, seed: 31), b = randomFloats(depth * n, seed: 32), bias = randomFloats(rows, seed: 33)
+            let start = randomFloats(rows * n, seed: 34)
+            var fast = start, slow = accumulate ? start : [Float](repeating: 0, count: rows * n)
+            let (shape, packed) = Kernels.packedWeight(a, rows: rows, depth: depth)
+            Kernels.gemmPackedBias(shape, a: packed, unpacked: a, b: b, ldb: n, n: n, bias: bias, c: &fast, ldc: n, accumulate: accumulate)
+            Kernels.gemmReference(m: rows, n: n, k: depth, a: a, lda: depth, b: b, ldb: n, beta: 1, c: &slow, ldc: n)
+            for r in 0..<rows { for j in 0..<n { slow[r * n + j] += bias[r] } }
+            XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-4, "\(rows)x\(depth)x\(n)")
+        }
+    }
+
+    func testPackedTemporalConvMatchesNaiveTwin() {
+        for (cin, cout, frames, plane, stride) in [(8, 5, 5, 64, 1), (6, 6, 6, 48, 2), (16, 24, 3, 100, 1)] {
+            let g = CausalTemporalGeometry(inChannels: cin, outChannels: cout, frames: frames, plane: plane, kernel: 3, stride: stride)
+            let x = randomFloats(frames * cin * plane, seed: 41), torchWeight = randomFloats(cout * cin * 3, seed: 42)
+            let bias = randomFloats(cout, seed: 43)
+            let weight = Kernels.temporalWeightFromOITHW(torchWeight, outChannels: cout, inChannels: cin, kernel: 3)
+            let (shape, packed) = Kernels.packedWeight(weight, rows: cout, depth: 3 * cin)
+            var fast = [Float](repeating: .nan, count: g.outFrames * cout * plane), slow = fast
+            Kernels.causalTemporalConvPacked(g, input: x, packed: packed, shape: shape, unpacked: weight, bias: bias, output: &fast)
+            Kernels.causalTemporalConvReference(g, input: x, torchWeight: torchWeight, bias: bias, output: &slow)
+            XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-5, "\(g)")
+        }
+    }
+}
