@@ -91,6 +91,13 @@ final class IntakeCommandTests: XCTestCase {
         let reader = try VideoReader(url: mp4)
         XCTAssertEqual(reader.sourceFrameRate ?? 0, 2.5, accuracy: 1e-9)
         XCTAssertEqual(try reader.readAll().count, 5)
+
+        // --fps source: every frame, at the video's own rate.
+        let source = dir.appendingPathComponent("source").path
+        let s = try CLI.run(["tokenize", clip.path, "-o", source, "--ckpt", checkpoint, "--fps", "source"])
+        XCTAssertEqual(s.status, 0, s.stderr)
+        XCTAssertEqual(try metadata(source)["hz"] as? Int, 10)
+        XCTAssertEqual(try tokens(source).segments.count, 20)
     }
 
     func testAppendRefusesAnotherRateCheckpointOrTokenizerNamingBoth() throws {
