@@ -56,7 +56,7 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        let data = try HubDataset.path(self.data)
+        let data = try HubPath.dataset(self.data)
         let dataset = try TokenDataset(path: data)
         let spec = try WindowSpec(length: window, stride: stride)
         let windows = WindowSet(dataset: dataset, spec: spec, filterInterrupts: true, filterOverlaps: !allowOverlaps)

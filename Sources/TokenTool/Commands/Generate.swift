@@ -59,7 +59,7 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        let data = try HubDataset.path(self.data)
+        let data = try HubPath.dataset(self.data)
         let promptFrames = referenceWindow ? 8 : self.promptFrames
         let frames = referenceWindow ? 8 : self.frames
         let dataset = try TokenDataset(path: data)

@@ -29,7 +29,7 @@ struct Inspect: ParsableCommand {
     var json: String?
 
     func run() throws {
-        let path = try HubDataset.resolve(self.path, types: [.model, .dataset])
+        let path = try HubPath.resolve(self.path, types: [.model, .dataset])
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ValidationError("\(path): no such file or directory")
