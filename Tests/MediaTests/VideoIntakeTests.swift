@@ -191,3 +191,27 @@ func fpsFilterChoice(sourceTimes: [Double], end: Double, fps: Double, rounding: 
     let ticks = onClock(end)
     return (0..<ticks).compactMap { k in sourceTimes.indices.last { onClock(sourceTimes[$0]) <= k } }
 }
+
+/// The display matrix to filters, case by case, as the ffmpeg tool maps them.
+final class AutorotationTests: XCTestCase {
+    private func matrix(rotation: Double, hflip: Bool = false, vflip: Bool = false) -> [Int32] {
+        var m = [Int32](repeating: 0, count: 9)
+        m.withUnsafeMutableBufferPointer { buffer in
+            av_display_rotation_set(buffer.baseAddress!, rotation)
+            if hflip || vflip { av_display_matrix_flip(buffer.baseAddress!, hflip ? 1 : 0, vflip ? 1 : 0) }
+        }
+        return m
+    }
+
+    func testRotationsAndFlipsBecomeFFmpegsFilters() {
+        XCTAssertEqual(IntakeFilters.autorotation(displayMatrix: nil), [])
+        XCTAssertEqual(IntakeFilters.autorotation(displayMatrix: matrix(rotation: 0)), [])
+        // A phone held upright: ffprobe says "rotation of -90 degrees" and ffmpeg turns it clockwise.
+        XCTAssertEqual(IntakeFilters.autorotation(displayMatrix: matrix(rotation: 90)), ["transpose=clock"])
+        XCTAssertEqual(IntakeFilters.autorotation(displayMatrix: matrix(rotation: -90)), ["transpose=cclock"])
+        XCTAssertEqual(IntakeFilters.autorotation(displayMatrix: matrix(rotation: 180)), ["hflip", "vflip"])
+        XCTAssertEqual(IntakeFilters.autorotation(displayMatrix: matrix(rotation: 0, hflip: true)), ["hflip"])
+        XCTAssertEqual(IntakeFilters.autorotation(displayMatrix: matrix(rotation: 0, vflip: true)), ["vflip"])
+        XCTAssertEqual(IntakeFilters.autorotation(displayMatrix: matrix(rotation: 45)).first?.hasPrefix("rotate="), true)
+    }
+}

@@ -91,6 +91,38 @@ final class IntakeCommandTests: XCTestCase {
         let reader = try VideoReader(url: mp4)
         XCTAssertEqual(reader.sourceFrameRate ?? 0, 2.5, accuracy: 1e-9)
         XCTAssertEqual(try reader.readAll().count, 5)
+
+        // --fps source: every frame, at the video's own rate.
+        let source = dir.appendingPathComponent("source").path
+        let s = try CLI.run(["tokenize", clip.path, "-o", source, "--ckpt", checkpoint, "--fps", "source"])
+        XCTAssertEqual(s.status, 0, s.stderr)
+        XCTAssertEqual(try metadata(source)["hz"] as? Int, 10)
+        XCTAssertEqual(try tokens(source).segments.count, 20)
+    }
+
+    func testIntakeFlagsReachTheReader() throws {
+        let dir = try scratch()
+        // 4.004 s at 29.97 fps: ffmpeg's fps=2 takes 8 frames, round=up 9.
+        let ntsc = dir.appendingPathComponent("ntsc.mp4")
+        try writeVideo(frames: (0..<120).map { picture($0 % 7, width: 64, height: 48) }, to: ntsc, fps: 30000.0 / 1001.0)
+        for (flags, count) in [([String](), 8), (["--fps-round", "up"], 9)] {
+            let data = dir.appendingPathComponent("d\(count)").path
+            let r = try CLI.run(["tokenize", ntsc.path, "-o", data, "--ckpt", checkpoint, "--fps", "2"] + flags)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(try tokens(data).segments.count, count, "\(flags)")
+        }
+
+        // A clip stored sideways with rotation metadata: --no-autorotate tokenizes the stored picture.
+        let rotated = dir.appendingPathComponent("rotated.mp4")
+        let stored = picture(1, width: 48, height: 64)
+        let writer = try MP4Writer(url: rotated, width: 48, height: 64, fps: 10, displayRotation: 90, sampleAspectRatio: nil)
+        for _ in 0..<2 { try writer.append(stored) }
+        try writer.finish()
+        let upright = dir.appendingPathComponent("upright").path, asStored = dir.appendingPathComponent("stored").path
+        XCTAssertEqual(try CLI.run(["tokenize", rotated.path, "-o", upright, "--ckpt", checkpoint, "--fps", "source"]).status, 0)
+        XCTAssertEqual(try CLI.run(["tokenize", rotated.path, "-o", asStored, "--ckpt", checkpoint, "--fps", "source",
+                                    "--no-autorotate"]).status, 0)
+        XCTAssertNotEqual(try tokens(upright).frames, try tokens(asStored).frames)
     }
 
     func testAppendRefusesAnotherRateCheckpointOrTokenizerNamingBoth() throws {

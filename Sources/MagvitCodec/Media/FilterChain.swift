@@ -167,7 +167,9 @@ final class FilterGraph {
         return frame
     }
 
-    private static func parse(_ description: String, graph: UnsafeMutablePointer<AVFilterGraph>,
+    /// Links `description` between `source` (its input "in") and `sink` (its output "out") and
+    /// configures the graph; also used by `GIFWriter`.
+    static func parse(_ description: String, graph: UnsafeMutablePointer<AVFilterGraph>,
                               source: UnsafeMutablePointer<AVFilterContext>,
                               sink: UnsafeMutablePointer<AVFilterContext>) -> Int32 {
         // The parser takes over both lists and leaves back whatever it did not link.

@@ -37,7 +37,8 @@ public final class GIFWriter: VideoFileWriter {
             code = avfilter_graph_create_filter(&snk, avfilter_get_by_name("buffersink"), "out", nil, nil, graph)
         }
         if code >= 0, let src, let snk {
-            code = GIFWriter.link(graph: graph, source: src, sink: snk)
+            // buffer -> split -> palettegen/paletteuse -> buffersink.
+            code = FilterGraph.parse("[in]split[a][b];[a]palettegen[p];[b][p]paletteuse[out]", graph: graph, source: src, sink: snk)
         }
         guard code >= 0, let src, let snk else {
             var doomed: UnsafeMutablePointer<AVFilterGraph>? = graph
@@ -118,32 +119,5 @@ public final class GIFWriter: VideoFileWriter {
             frame.pointer.pointee.pts = av_rescale_q(frame.pointer.pointee.pts, sinkTimeBase, muxer.encoderTimeBase)
             try muxer.encode(frame)
         }
-    }
-
-    /// buffer -> split -> palettegen/paletteuse -> buffersink.
-    private static func link(graph: UnsafeMutablePointer<AVFilterGraph>,
-                             source: UnsafeMutablePointer<AVFilterContext>,
-                             sink: UnsafeMutablePointer<AVFilterContext>) -> Int32 {
-        // The parser takes over both lists and leaves back whatever it did not link.
-        var outputs = avfilter_inout_alloc()
-        var inputs = avfilter_inout_alloc()
-        guard let output = outputs, let input = inputs else {
-            avfilter_inout_free(&outputs)
-            avfilter_inout_free(&inputs)
-            return -12  // ENOMEM
-        }
-        output.pointee.name = av_strdup("in")
-        output.pointee.filter_ctx = source
-        output.pointee.pad_idx = 0
-        output.pointee.next = nil
-        input.pointee.name = av_strdup("out")
-        input.pointee.filter_ctx = sink
-        input.pointee.pad_idx = 0
-        input.pointee.next = nil
-        var code = avfilter_graph_parse_ptr(graph, "[in]split[a][b];[a]palettegen[p];[b][p]paletteuse[out]", &inputs, &outputs, nil)
-        avfilter_inout_free(&outputs)
-        avfilter_inout_free(&inputs)
-        if code >= 0 { code = avfilter_graph_config(graph, nil) }
-        return code
     }
 }

@@ -37,10 +37,8 @@ public final class MP4Writer: VideoFileWriter {
         muxer = try EncodingMuxer(output: output, muxer: "mp4", codec: codec, headerOptions: ["movflags": "+faststart"],
                                   configureStream: { stream in
             stream.pointee.sample_aspect_ratio = pixelShape
-            if let displayRotation, let matrix = av_stream_new_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, 36) {
-                UnsafeMutableRawPointer(matrix).withMemoryRebound(to: Int32.self, capacity: 9) {
-                    av_display_rotation_set($0, displayRotation)
-                }
+            if let displayRotation, let matrix = shim_stream_new_display_matrix(stream) {
+                av_display_rotation_set(matrix, displayRotation)
             }
         }) { encoder in
             encoder.pointee.width = Int32(codedWidth)

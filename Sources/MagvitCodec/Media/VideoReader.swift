@@ -260,9 +260,8 @@ private final class DecodingSession {
     /// The display matrix in the stream's side data (9 numbers, 16.16 fixed point), if any.
     var displayMatrix: [Int32]? {
         guard let format, let stream = format.pointee.streams[Int(streamIndex)] else { return nil }
-        var size = 0
-        guard let data = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size), size >= 36 else { return nil }
-        return UnsafeRawPointer(data).withMemoryRebound(to: Int32.self, capacity: 9) { Array(UnsafeBufferPointer(start: $0, count: 9)) }
+        guard let matrix = shim_stream_display_matrix(stream) else { return nil }
+        return Array(UnsafeBufferPointer(start: matrix, count: 9))
     }
 
     /// The pixel shape the container or codec states, before any frame is decoded.
@@ -307,7 +306,7 @@ private final class DecodingSession {
                     if pts > previous { lastInterval = pts - previous }
                 }
                 previous = pts
-                let stated = frame.pointer.pointee.pkt_duration
+                let stated = shim_frame_duration(frame.pointer)
                 let duration = stated > 0 ? stated : (lastInterval ?? nominalStep)
                 keepGoing = try handle(frame, pts, duration)
             }

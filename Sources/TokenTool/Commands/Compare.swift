@@ -120,7 +120,7 @@ struct Compare: ParsableCommand {
             return (s.prompt, s.predicted, s.groundTruth,
                     "\(s.prompt.count) prompt + \(s.predicted.count) generated frames: generated (top) vs. ground truth (bottom)")
         }
-        let path = try HubDataset.path(pair!)
+        let path = try HubPath.dataset(pair!)
         let (promptFrames, window) = referenceWindow ? (8, 16) : (self.promptFrames, self.window)
         let frames = try SampleWindow.load(dataset: TokenDataset(path: path), path: path, example: example,
                                            length: window, stride: stride, filterOverlaps: filterOverlaps)

@@ -11,7 +11,7 @@ enum CosmosCLI {
     /// autoencoder.jit), or a file whose tensors have Cosmos keys. Told from the contents, not the name.
     static func isCosmos(checkpoint spec: String?) -> Bool {
         guard let spec else { return false }
-        let path = (try? HubDataset.resolve(spec, types: [.model])) ?? spec
+        let path = (try? HubPath.resolve(spec, types: [.model])) ?? spec
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return false }
         if isDirectory.boolValue {
@@ -36,7 +36,7 @@ enum CosmosCLI {
             throw ValidationErrorText("a 1X v2.0 dataset needs the Cosmos DV8x8x8 tokenizer: pass --ckpt with decoder.jit, "
                 + "encoder.jit, autoencoder.jit or their folder (huggingface-cli download nvidia/Cosmos-Tokenizer-DV8x8x8)")
         }
-        let path = try HubDataset.resolve(spec, types: [.model])
+        let path = try HubPath.resolve(spec, types: [.model])
         note("loading Cosmos \(parts.map(\.rawValue).sorted().joined(separator: " + ")) from \(path)")
         do {
             return try CosmosTokenizer(path: path, parts: parts)

@@ -73,9 +73,9 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        let data = try HubDataset.path(self.data)
+        let data = try HubPath.dataset(self.data)
         ProtectedInputs.register([data, model])
-        if let cosmos = try? HubDataset.resolve(model, types: [.model]), CosmosARModel.looksLikeCheckpoint(cosmos) {
+        if let cosmos = try? HubPath.resolve(model, types: [.model]), CosmosARModel.looksLikeCheckpoint(cosmos) {
             guard !shardOptions.isRequested else {
                 throw ValidationError("--shard splits v1.1 window scoring; for a Cosmos model split the clips with --clip ranges instead")
             }

@@ -69,9 +69,9 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        let data = try HubDataset.path(self.data)
+        let data = try HubPath.dataset(self.data)
         ProtectedInputs.register([data, model])
-        if let cosmos = try? HubDataset.resolve(model, types: [.model]), CosmosARModel.looksLikeCheckpoint(cosmos) {
+        if let cosmos = try? HubPath.resolve(model, types: [.model]), CosmosARModel.looksLikeCheckpoint(cosmos) {
             var resolved = self
             resolved.data = data
             resolved.model = cosmos

@@ -36,7 +36,7 @@ struct Inspect: ParsableCommand {
     }
 
     func run() throws {
-        let path = try HubDataset.resolve(self.path, types: [.model, .dataset])
+        let path = try HubPath.resolve(self.path, types: [.model, .dataset])
         ProtectedInputs.register([path])
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {

@@ -8,10 +8,7 @@ enum HubCheckpoint {
     static let fileExtensions: Set<String> = ["ckpt", "pt", "pth", "bin", "safetensors", "jit"]
 
     static func file(_ spec: String) throws -> String {
-        let path: String
-        do { path = try HuggingFaceCache.resolve(spec) } catch let error as HuggingFaceCacheError {
-            throw ValidationErrorText(error.description)
-        }
+        let path = try HubPath.resolve(spec, types: [.model, .dataset])
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return path }
         let folder = URL(fileURLWithPath: path)
@@ -32,10 +29,10 @@ enum DemoCodec {
         + "washed-out colours); pass --ckpt data/magvit2.ckpt (or --ckpt 1x-technologies/worldmodel) for the challenge's tokens"
 }
 
-/// `--data` and `--model` through the Hugging Face cache (`HuggingFaceCache.resolve`), with its
+/// `--data`, `--model` and `inspect`'s path through the Hugging Face cache (`HuggingFaceCache.resolve`), with its
 /// errors as command-line errors.
-enum HubDataset {
-    static func path(_ spec: String) throws -> String {
+enum HubPath {
+    static func dataset(_ spec: String) throws -> String {
         try resolve(spec, types: [.dataset, .model])
     }
 

@@ -18,7 +18,6 @@ enum FrameRateChoice: ExpressibleByArgument, Equatable, CustomStringConvertible 
 
     var rate: Double? { if case .rate(let value) = self { return value } else { return nil } }
     var description: String { rate.map { String($0) } ?? "source" }
-    static var allValueStrings: [String] { ["source"] }
 }
 
 extension FrameRateRounding: ExpressibleByArgument {}

@@ -21,7 +21,7 @@ enum PredictorChoice {
             }
             return try CopyPredictor(mixing: eps)
         }
-        let spec = try HubDataset.resolve(spec, types: [.model])
+        let spec = try HubPath.resolve(spec, types: [.model])
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: spec, isDirectory: &isDirectory) else {
             throw ValidationErrorText("\(spec): no such predictor (expected a GENIE directory, a context-model file, or copy)")
