@@ -14,7 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-checkpoint_sources="Sources/MagvitCodec/Checkpoint/*.swift Sources/MagvitCodec/Tensor/Tensor.swift Sources/MagvitCodec/Support/MemoryMap.swift"
+checkpoint_sources="Sources/MagvitCodec/Checkpoint/*.swift Sources/MagvitCodec/Tensor/Tensor.swift Sources/MagvitCodec/Support/MemoryMap.swift
+  Sources/MagvitCodec/Support/SHA256.swift Sources/MagvitCodec/Dataset/DatasetError.swift"
 dataset_sources="Sources/MagvitCodec/Dataset/TokenDataset.swift Sources/MagvitCodec/Dataset/TokenDatasetMetadata.swift
   Sources/MagvitCodec/Dataset/JSONValue.swift Sources/MagvitCodec/Dataset/MappedDataFile.swift Sources/MagvitCodec/Dataset/ActionTrack.swift
   Sources/MagvitCodec/Dataset/TokenDType.swift Sources/MagvitCodec/Dataset/DatasetError.swift Sources/MagvitCodec/Support/MemoryMap.swift"
