@@ -110,4 +110,50 @@ final class ReliabilityCommandTests: XCTestCase {
             assertFails(r, saying: configURL.path + ": bad GENIE config")
         }
     }
+
+    func testTwoConcurrentTokenizeAppendsOfTwentyFramesBothLandOrOneIsRefused() throws {
+        let dir = try scratch()
+        let data = dir.appendingPathComponent("ds").path
+        let clip = samples + "/clip.mp4"
+        XCTAssertEqual(try CLI.run(["tokenize", clip, "--max-frames", "3", "-o", data, "--ckpt", checkpoint]).status, 0)
+        func frames() throws -> Int {
+            let metadata = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: data + "/metadata.json")))
+            return (metadata as? [String: Any])?["num_images"] as? Int ?? -1
+        }
+        func concurrently(_ extra: [String]) throws -> [CLIResult] {
+            let results = ResultBox()
+            let group = DispatchGroup()
+            for _ in 0..<2 {
+                group.enter()
+                Thread {
+                    defer { group.leave() }
+                    if let r = try? CLI.run(["tokenize", clip, "--max-frames", "20", "-o", data, "--append", "--ckpt", self.checkpoint] + extra) {
+                        results.append(r)
+                    }
+                }.start()
+            }
+            group.wait()
+            return results.all
+        }
+        // Waiting for the lock: both land, 40 more frames in two whole segments.
+        let waited = try concurrently(["--wait-lock"])
+        XCTAssertEqual(waited.map(\.status), [0, 0], waited.map(\.stderr).joined())
+        XCTAssertEqual(try frames(), 43)
+        // Not waiting: each run either lands or is refused with a clear message, never lost.
+        let raced = try concurrently([])
+        XCTAssertEqual(raced.count, 2)
+        let landed = raced.filter { $0.status == 0 }.count
+        for refused in raced where refused.status != 0 {
+            XCTAssertTrue(refused.stderr.contains("is being written by another process"), refused.stderr)
+        }
+        XCTAssertGreaterThanOrEqual(landed, 1)
+        XCTAssertEqual(try frames(), 43 + 20 * landed)
+    }
+}
+
+private final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [CLIResult] = []
+    func append(_ result: CLIResult) { lock.lock(); results.append(result); lock.unlock() }
+    var all: [CLIResult] { lock.lock(); defer { lock.unlock() }; return results }
 }
