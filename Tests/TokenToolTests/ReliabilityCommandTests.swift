@@ -111,6 +111,58 @@ final class ReliabilityCommandTests: XCTestCase {
         }
     }
 
+    /// Runs tokentool under `ulimit -v` (in KiB), so an input that still tried to allocate
+    /// its claimed size would fail the test instead of passing on a big machine.
+    private func runBounded(_ arguments: [String], kibibytes: Int = 1_500_000) throws -> CLIResult {
+        let quoted = ([CLI.binary.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -v \(kibibytes); exec " + quoted.joined(separator: " ")]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CLIResult(status: process.terminationStatus, stdout: "", stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func testSmallHostileFilesStayWithinOneAndAHalfGigabytesOfAddressSpace() throws {
+        let dir = try scratch()
+        let regressions = CLI.fixture("Fuzz/regressions")
+        // 1.5 KB of shared dicts (used to grow to 8 GB), 45 KB of nested tuples (stack overflow).
+        assertFails(try runBounded(["inspect", regressions + "/zip/shared-dicts.pt"]), saying: "more than 131072 entries")
+        assertFails(try runBounded(["inspect", regressions + "/checkpoint/nested-tuples.pt"]), saying: "nested deeper than 256")
+        // A 66-byte PNG claiming 30000 x 30000 pixels (used to take 2.7 GB before failing).
+        let png = dir.appendingPathComponent("big.png")
+        func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
+            withUnsafeBytes(of: UInt32(body.count).bigEndian) { Array($0) } + Array(type.utf8) + body + crcBytes(Array(type.utf8) + body)
+        }
+        let header: [UInt8] = [0, 0, 0x75, 0x30, 0, 0, 0x75, 0x30, 8, 2, 0, 0, 0]
+        let idat: [UInt8] = [0x78, 0x9C, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01]
+        let bytes = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", header) + chunk("IDAT", idat) + chunk("IEND", [])
+        try Data(bytes).write(to: png)
+        assertFails(try runBounded(["tokenize", png.path, "-o", dir.appendingPathComponent("ds").path, "--ckpt", checkpoint]),
+                    saying: "30000x30000 pixels, above the cap")
+        // A GENIE config asking for d_model 2^40 (used to hang past 6 GB).
+        let model = dir.appendingPathComponent("genie")
+        try FileManager.default.copyItem(atPath: CLI.fixture("PredictorTests/Fixtures/genie-l2-d64"), toPath: model.path)
+        let config = model.appendingPathComponent("config.json")
+        let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "\"d_model\": 64", with: "\"d_model\": 1099511627776")
+        try text.write(to: config, atomically: true, encoding: .utf8)
+        assertFails(try runBounded(["evaluate", "--data", tokens, "--model", model.path, "--stride", "1", "--max-examples", "1"]),
+                    saying: "d_model 1099511627776 is above the cap")
+    }
+
+    private func crcBytes(_ bytes: [UInt8]) -> [UInt8] {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return withUnsafeBytes(of: (~crc).bigEndian) { Array($0) }
+    }
+
     func testTwoConcurrentTokenizeAppendsOfTwentyFramesBothLandOrOneIsRefused() throws {
         let dir = try scratch()
         let data = dir.appendingPathComponent("ds").path
