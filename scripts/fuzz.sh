@@ -18,7 +18,9 @@ checkpoint_sources="Sources/MagvitCodec/Checkpoint/*.swift Sources/MagvitCodec/T
   Sources/MagvitCodec/Support/SHA256.swift Sources/MagvitCodec/Dataset/DatasetError.swift"
 dataset_sources="Sources/MagvitCodec/Dataset/TokenDataset.swift Sources/MagvitCodec/Dataset/TokenDatasetMetadata.swift
   Sources/MagvitCodec/Dataset/JSONValue.swift Sources/MagvitCodec/Dataset/MappedDataFile.swift Sources/MagvitCodec/Dataset/ActionTrack.swift
-  Sources/MagvitCodec/Dataset/TokenDType.swift Sources/MagvitCodec/Dataset/DatasetError.swift Sources/MagvitCodec/Support/MemoryMap.swift"
+  Sources/MagvitCodec/Dataset/TokenDType.swift Sources/MagvitCodec/Dataset/DatasetError.swift Sources/MagvitCodec/Support/MemoryMap.swift
+  Sources/MagvitCodec/Dataset/AppendJournal.swift Sources/MagvitCodec/Media/AtomicOutput.swift Sources/MagvitCodec/Media/MediaError.swift
+  Sources/MagvitCodec/Support/ProtectedInputs.swift Sources/MagvitCodec/Support/PendingOutputs.swift"
 genie_sources="Sources/Predictor/Genie/GenieConfig.swift Sources/Predictor/Genie/GenieError.swift Tests/Fuzz/Targets/GenieConfigSupport.swift"
 
 sources_for() {
@@ -52,6 +54,7 @@ fi
 # a pickle may legally build a list that contains itself, which reference counting never
 # frees; that costs a hostile file's own size once per process, and is no crash.
 limits=(-rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 -max_len=16777216 -detect_leaks=0)
+export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 artifacts="$out/artifacts-$target/"
 mkdir -p "$artifacts"
 

@@ -44,8 +44,15 @@ struct PickleMachine {
     ) throws -> (value: PickleValue, end: Int) {
         var machine = PickleMachine(file: file, offset: offset, end: end, persistentLoad: persistentLoad,
                                     moduleRecords: moduleRecords)
-        let value = try machine.run()
-        return (value, machine.position)
+        do {
+            let value = try machine.run()
+            return (value, machine.position)
+        } catch {
+            // What was built so far may hold cycles: take it apart before it is dropped.
+            for value in machine.stack { value.dismantle() }
+            for entry in machine.memo.values { entry.value.dismantle() }
+            throw error
+        }
     }
 
     private mutating func run() throws -> PickleValue {

@@ -74,6 +74,34 @@ indirect enum PickleValue {
     }
 }
 
+extension PickleValue {
+    /// Empties every list and dict reachable from this value. Pickle may build a list that
+    /// holds itself (memo + APPEND), which reference counting never frees; loaders call this
+    /// once they have taken what they need. Iterative, and bounded: shared tuples could make
+    /// the walk exponential, so it stops after `PickleLimits.maxValues` steps.
+    func dismantle() {
+        var pending: [PickleValue] = [self]
+        var seen = Set<ObjectIdentifier>()
+        var steps = 0
+        while let value = pending.popLast(), steps < PickleLimits.maxValues {
+            steps += 1
+            switch value {
+            case .tuple(let items):
+                pending.append(contentsOf: items)
+            case .list(let list):
+                guard seen.insert(ObjectIdentifier(list)).inserted else { continue }
+                pending.append(contentsOf: list.items)
+                list.items = []
+            case .dict(let dict):
+                guard seen.insert(ObjectIdentifier(dict)).inserted else { continue }
+                pending.append(contentsOf: dict.removeAll())
+            default:
+                continue
+            }
+        }
+    }
+}
+
 final class PickleList {
     var items: [PickleValue]
     init(_ items: [PickleValue] = []) { self.items = items }
@@ -98,6 +126,14 @@ final class PickleDict {
 
     subscript(name: String) -> PickleValue? {
         indexByString[name].map { entries[$0].value }
+    }
+
+    /// Empties the dict, returning its keys and values.
+    func removeAll() -> [PickleValue] {
+        let values = entries.flatMap { [$0.key, $0.value] }
+        entries.removeAll()
+        indexByString.removeAll()
+        return values
     }
 
     deinit {

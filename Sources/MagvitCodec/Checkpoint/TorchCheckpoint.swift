@@ -38,6 +38,7 @@ enum TorchCheckpoint {
             return range.offset
         }
 
+        defer { top.dismantle() }
         var tensors: [String: StoredTensor] = [:]
         for (name, ref) in try namedTensors(in: top, file: file) {
             tensors[name] = stored(name, ref, storageByteOffset: try storageStart(ref.storage))
@@ -74,6 +75,7 @@ enum TorchCheckpoint {
             storageTypes[ref.key] = ref.dtype
             return .storage(ref)
         }
+        defer { top.dismantle() }
         guard let keys = try nextPickle("storage keys").asSequence?.map({ $0.asString ?? "" }) else {
             throw file.error(.malformed("legacy storage key list is not a list"))
         }

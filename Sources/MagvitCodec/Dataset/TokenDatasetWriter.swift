@@ -137,6 +137,10 @@ public final class TokenDatasetWriter {
             } else {
                 frameCount = 0
                 nextSegmentID = 0
+                // Born with its lock file, so the first append adds no file to the dataset.
+                guard fileManager.createFile(atPath: staging.appendingPathComponent(DatasetLock.fileName).path, contents: nil) else {
+                    throw DatasetError(staging.path, "cannot create the lock file")
+                }
             }
             video = try BinaryFileOutput(path: staging.appendingPathComponent(TokenDataset.videoFile).path)
             segmentIDs = try BinaryFileOutput(path: staging.appendingPathComponent(TokenDataset.segmentIDsFile).path)

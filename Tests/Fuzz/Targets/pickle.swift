@@ -7,6 +7,9 @@ public func fuzzPickle(_ data: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
     let loaded = try? PickleMachine.load(file, from: 0, to: file.count) { id in
         .storage(StorageRef(key: id.asSequence?.first?.asString ?? "0", dtype: .f32, elementCount: 1))
     }
-    if let value = loaded?.value { _ = try? TorchCheckpoint.namedTensors(in: value, file: file) }
+    if let value = loaded?.value {
+        _ = try? TorchCheckpoint.namedTensors(in: value, file: file)
+        value.dismantle()
+    }
     return 0
 }
