@@ -25,23 +25,51 @@ extension Kernels {
         defer { scratch.deallocate() }
         parallelChunks(heads * blocksPerHead) { range, worker in
             let scores = scratch + worker * block * end
+            let packing = PackedBScratch(columns: max(headDim, 16))
             for job in range {
                 let h = job / blocksPerHead, b = job % blocksPerHead
                 let i0 = b * block, rows = min(block, count - i0)
                 let seen = start + i0 + rows  // keys the last query of the block sees
                 let kv = h / group
                 let k = keys + kv * capacity * headDim, v = values + kv * capacity * headDim
-                gemm(transB: true, m: rows, n: seen, k: headDim, alpha: scale,
-                     a: q + i0 * width + h * headDim, lda: width, b: k, ldb: headDim,
-                     c: scores, ldc: seen)
+                // scores = Q K^T, 16 keys at a time (the packing's column count is headDim wide
+                // at least, so the key dimension runs in blocks of that many keys).
+                var j0 = 0
+                while j0 < seen {
+                    let keysHere = min(packing.columns, seen - j0)
+                    gemmPackedB(m: rows, n: keysHere, k: headDim, a: q + i0 * width + h * headDim, lda: width,
+                                c: scores + j0, ldc: seen, scratch: packing) { depth, packed in
+                        for key in 0..<keysHere {
+                            let source = k + (j0 + key) * headDim
+                            let sliver = packed + (key / 16) * 16 * bf16DepthBlock + key % 16
+                            for d in depth { sliver[(d - depth.lowerBound) * 16] = source[d] * scale }
+                        }
+                        for key in keysHere..<((keysHere + 15) / 16 * 16) {
+                            let sliver = packed + (key / 16) * 16 * bf16DepthBlock + key % 16
+                            for d in 0..<depth.count { sliver[d * 16] = 0 }
+                        }
+                    }
+                    j0 += keysHere
+                }
                 for r in 0..<rows {
                     let visible = start + i0 + r + 1
                     let row = scores + r * seen
                     for j in visible..<seen { row[j] = -.infinity }
                 }
                 softmaxRows(scores, rows: rows, width: seen)
-                gemm(m: rows, n: headDim, k: seen, a: scores, lda: seen, b: v, ldb: headDim,
-                     c: out + i0 * width + h * headDim, ldc: width)
+                // out = P V: V's rows are the depth, its headDim columns the slivers.
+                gemmPackedB(m: rows, n: headDim, k: seen, a: scores, lda: seen, c: out + i0 * width + h * headDim, ldc: width,
+                            scratch: packing) { depth, packed in
+                    for s in 0..<((headDim + 15) / 16) {
+                        let sliver = packed + s * 16 * bf16DepthBlock
+                        let columns = min(16, headDim - 16 * s)
+                        for d in depth {
+                            let row = v + d * headDim + 16 * s, target = sliver + (d - depth.lowerBound) * 16
+                            for j in 0..<columns { target[j] = row[j] }
+                            for j in columns..<16 { target[j] = 0 }
+                        }
+                    }
+                }
             }
         }
     }
