@@ -15,6 +15,10 @@ extension Kernels {
     public static func causalAttention(q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
                                        start: Int, count: Int, heads: Int, kvHeads: Int, headDim: Int, capacity: Int,
                                        scale: Float, out: UnsafeMutablePointer<Float>) {
+        if count <= 2 {
+            return attendFewQueries(q: q, keys: keys, values: values, start: start, count: count, heads: heads, kvHeads: kvHeads,
+                                    headDim: headDim, capacity: capacity, scale: scale, out: out)
+        }
         let block = 64
         let blocksPerHead = (count + block - 1) / block
         let width = heads * headDim
@@ -70,6 +74,29 @@ extension Kernels {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// A decode step: each query head reads its keys and values in place (packing them for the
+    /// GEMM would copy the whole cache once per query head for a single row of work).
+    static func attendFewQueries(q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                                 start: Int, count: Int, heads: Int, kvHeads: Int, headDim: Int, capacity: Int,
+                                 scale: Float, out: UnsafeMutablePointer<Float>) {
+        let width = heads * headDim, group = heads / kvHeads
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: threadCount * (start + count))
+        defer { scratch.deallocate() }
+        parallelChunks(heads * count) { range, worker in
+            let weights = scratch + worker * (start + count)
+            for job in range {
+                let i = job / heads, h = job % heads
+                let seen = start + i + 1
+                let k = keys + (h / group) * capacity * headDim, v = values + (h / group) * capacity * headDim
+                let query = q + i * width + h * headDim, target = out + i * width + h * headDim
+                for j in 0..<seen { weights[j] = scale * dot(query, k + j * headDim, count: headDim) }
+                softmaxRows(weights, rows: 1, width: seen)
+                for c in 0..<headDim { target[c] = 0 }
+                for j in 0..<seen { addScaled(v + j * headDim, by: weights[j], to: target, count: headDim) }
             }
         }
     }
