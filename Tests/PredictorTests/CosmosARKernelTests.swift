@@ -40,8 +40,8 @@ final class CosmosARKernelTests: XCTestCase {
     }
 
     func testCausalAttentionMatchesNaiveTwinForPrefillAndDecode() {
-        for (heads, kvHeads) in [(4, 2), (6, 2), (6, 3), (8, 1)] {
-            let headDim = 16, capacity = 200
+        for (heads, kvHeads, headDim) in [(4, 2, 16), (6, 2, 16), (6, 3, 40), (8, 1, 16), (4, 2, 128)] {
+            let capacity = 200
             let keys = randomFloats(kvHeads * capacity * headDim, seed: 1), values = randomFloats(kvHeads * capacity * headDim, seed: 2)
             for (start, count) in [(0, 150), (130, 1), (64, 70)] {
                 let q = randomFloats(count * heads * headDim, seed: 3)
@@ -51,7 +51,7 @@ final class CosmosARKernelTests: XCTestCase {
                 Kernels.causalAttentionReference(q: q, keys: keys, values: values, start: start, count: count, heads: heads,
                                                  kvHeads: kvHeads, headDim: headDim, capacity: capacity, scale: 0.25, out: &slow)
                 let worst = zip(fast, slow).map { abs($0 - $1) }.max()!
-                XCTAssertLessThan(worst, 1e-5, "heads \(heads)/\(kvHeads), start \(start), count \(count)")
+                XCTAssertLessThan(worst, 1e-5, "heads \(heads)/\(kvHeads) of \(headDim), start \(start), count \(count)")
             }
         }
     }

@@ -26,18 +26,23 @@ enum CosmosARBench {
         _ = model.hidden(Array(clip[..<64]), start: 0, cache: model.makeCache())
 
         var start = Date()
-        var scoreSeconds = Double.nan
+        var cpuStart = cpuSeconds()
+        var scoreSeconds = Double.nan, scoreCPU = Double.nan
         if runScore {
             let score = try model.teacherForced(clip: clip, targets: 2048..<3072, file: "bench")
             scoreSeconds = Date().timeIntervalSince(start)
+            scoreCPU = cpuSeconds() - cpuStart
             note(String(format: "score: %.2f s per 3072-code clip (CE %.3f)", scoreSeconds, score.ce))
         }
 
         let cache = model.makeCache()
         start = Date()
+        cpuStart = cpuSeconds()
         let prefillHidden = model.hidden(Array(clip[..<prompt]), start: 0, cache: cache)
         var logits = model.logits(prefillHidden, rows: (prompt - 1)..<prompt)
         let prefillSeconds = Date().timeIntervalSince(start)
+        let prefillCPU = cpuSeconds() - cpuStart
+        cpuStart = cpuSeconds()
         note(String(format: "prefill: %.2f s for %d codes", prefillSeconds, prompt))
 
         var steps: [Double] = []
@@ -48,6 +53,7 @@ enum CosmosARBench {
             steps.append(Date().timeIntervalSince(stepStart))
         }
         let decodeSeconds = steps.sorted()[steps.count / 2]
+        let decodeCPU = (cpuSeconds() - cpuStart) / Double(steps.count)
         note(String(format: "decode: %.3f s per token (median of 32 steps)", decodeSeconds))
 
         let bandwidth = Kernels.memoryReadBandwidth()
@@ -71,6 +77,12 @@ enum CosmosARBench {
             ("cosmos_ar.decode_seconds_per_token", decodeSeconds),
             ("cosmos_ar.score_gflops_per_second", scoreFLOPs / scoreSeconds / 1e9),
             ("cosmos_ar.prefill_gflops_per_second", prefillFLOPs / prefillSeconds / 1e9),
+            // On a shared machine wall time follows the CPU share; CPU seconds (all threads) do not.
+            ("cosmos_ar.score_cpu_seconds", scoreCPU),
+            ("cosmos_ar.prefill_cpu_seconds", prefillCPU),
+            ("cosmos_ar.decode_cpu_seconds_per_token", decodeCPU),
+            ("cosmos_ar.score_gflop_per_cpu_second", scoreFLOPs / scoreCPU / 1e9),
+            ("cosmos_ar.prefill_gflop_per_cpu_second", prefillFLOPs / prefillCPU / 1e9),
             ("cosmos_ar.fma_peak_gflops_per_second", peak),
             ("cosmos_ar.memory_read_gb_per_second", bandwidth),
             ("cosmos_ar.decode_bytes_per_token", decodeBytes),
@@ -97,6 +109,14 @@ enum CosmosARBench {
             let data = try JSONSerialization.data(withJSONObject: Dictionary(uniqueKeysWithValues: results), options: [.prettyPrinted, .sortedKeys])
             try AtomicOutput.write(data, to: json)
         }
+    }
+
+    /// User + system CPU seconds of this process so far (all threads).
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     static func currentRSSMegabytes() -> Double {

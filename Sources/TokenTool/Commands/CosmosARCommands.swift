@@ -117,7 +117,7 @@ enum CosmosARRun {
             report["free_running_ce"] = freeCE
             report["free_running_accuracy"] = freeAccuracy
             report["seconds_per_frame"] = generationSeconds / (n * framesPerClip)
-            report["sampling"] = ["temperature": Double(sampler.temperature), "top_p": sampler.topP.map { Double($0) } as Any,
+            report["sampling"] = ["temperature": decimal(sampler.temperature), "top_p": sampler.topP.map { decimal($0) } as Any,
                                   "top_k": sampler.topK as Any, "seed": command.sampling.seed]
             lines += [
                 "free_running_ce      " + String(format: "%.4f", freeCE) + "  (the 1X fork's loss: \(describe(sampler)))",
@@ -138,6 +138,9 @@ enum CosmosARRun {
             try AtomicOutput.write(try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]), to: json)
         }
     }
+
+    /// 0.8 as 0.8 in JSON, not as the float's 0.800000011920929.
+    static func decimal(_ value: Float) -> Double { Double("\(value)") ?? Double(value) }
 
     static func describe(_ sampler: CosmosARSampler) -> String {
         if sampler.isGreedy { return "greedy" }
@@ -166,8 +169,8 @@ enum CosmosARRun {
         let sample = try GeneratedSampleV2(generatedClip: Array(tokens[..<promptTokens]) + result.codes, groundTruthClip: tokens)
         var provenance: [String: JSONValue] = [
             "model": .string(model.source), "source_dataset": .string(command.data), "clip": .int(k),
-            "temperature": .double(Double(sampler.temperature)), "seed": .int(Int(command.sampling.seed)),
-            "top_p": sampler.topP.map { .double(Double($0)) } ?? .null, "top_k": sampler.topK.map { .int($0) } ?? .null,
+            "temperature": .double(decimal(sampler.temperature)), "seed": .int(Int(command.sampling.seed)),
+            "top_p": sampler.topP.map { .double(decimal($0)) } ?? .null, "top_k": sampler.topK.map { .int($0) } ?? .null,
             "seconds_per_generated_frame": .double(seconds / 8),
         ]
         if let ce = result.freeRunningCE { provenance["free_running_ce"] = .double(ce) }
