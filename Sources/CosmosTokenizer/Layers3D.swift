@@ -113,10 +113,8 @@ struct TemporalConv {
     let outChannels: Int
     let kernel: Int
     let stride: Int
-    /// (out, kt, in), and packed for the micro-kernel.
-    let weight: [Float]
-    let packed: [Float]
-    let shape: PackedRowPanels
+    /// (out, kt, in), packed for the micro-kernel.
+    let weights: PackedTemporalWeights
     let bias: [Float]
 
     init(_ scope: ParameterScope, inChannels: Int, outChannels: Int, kernel: Int = 3, stride: Int = 1) {
@@ -126,8 +124,8 @@ struct TemporalConv {
         self.stride = stride
         let conv = scope.child("conv3d")
         let torchWeight = conv("weight", shape: [outChannels, inChannels, kernel, 1, 1])
-        weight = Kernels.temporalWeightFromOITHW(torchWeight.data, outChannels: outChannels, inChannels: inChannels, kernel: kernel)
-        (shape, packed) = Kernels.packedWeight(weight, rows: outChannels, depth: kernel * inChannels)
+        let weight = Kernels.temporalWeightFromOITHW(torchWeight.data, outChannels: outChannels, inChannels: inChannels, kernel: kernel)
+        weights = PackedTemporalWeights(weight, outChannels: outChannels, inChannels: inChannels, kernel: kernel)
         bias = conv("bias", shape: [outChannels]).data
     }
 
@@ -138,8 +136,7 @@ struct TemporalConv {
                                        kernel: kernel, stride: stride)
         return Tensor.clip([g.outFrames, outChannels, x.height, x.width]) { y in
             x.data.withUnsafeBufferPointer { xp in
-                Kernels.causalTemporalConvPacked(g, input: xp.baseAddress!, packed: packed, shape: shape, unpacked: weight,
-                                                 bias: bias, output: y)
+                Kernels.causalTemporalConvPacked(g, input: xp.baseAddress!, weights: weights, bias: bias, output: y)
             }
         }
     }

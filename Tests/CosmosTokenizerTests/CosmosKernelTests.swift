@@ -94,14 +94,14 @@ final class CosmosPackedKernelTests: XCTestCase {
     }
 
     func testPackedTemporalConvMatchesNaiveTwin() {
-        for (cin, cout, frames, plane, stride) in [(8, 5, 5, 64, 1), (6, 6, 6, 48, 2), (16, 24, 3, 100, 1)] {
+        for (cin, cout, frames, plane, stride) in [(8, 5, 5, 64, 1), (6, 6, 6, 48, 2), (16, 24, 3, 100, 1), (4, 7, 1, 32, 1), (5, 3, 2, 16, 2)] {
             let g = CausalTemporalGeometry(inChannels: cin, outChannels: cout, frames: frames, plane: plane, kernel: 3, stride: stride)
             let x = randomFloats(frames * cin * plane, seed: 41), torchWeight = randomFloats(cout * cin * 3, seed: 42)
             let bias = randomFloats(cout, seed: 43)
             let weight = Kernels.temporalWeightFromOITHW(torchWeight, outChannels: cout, inChannels: cin, kernel: 3)
-            let (shape, packed) = Kernels.packedWeight(weight, rows: cout, depth: 3 * cin)
+            let weights = PackedTemporalWeights(weight, outChannels: cout, inChannels: cin, kernel: 3)
             var fast = [Float](repeating: .nan, count: g.outFrames * cout * plane), slow = fast
-            Kernels.causalTemporalConvPacked(g, input: x, packed: packed, shape: shape, unpacked: weight, bias: bias, output: &fast)
+            Kernels.causalTemporalConvPacked(g, input: x, weights: weights, bias: bias, output: &fast)
             Kernels.causalTemporalConvReference(g, input: x, torchWeight: torchWeight, bias: bias, output: &slow)
             XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-5, "\(g)")
         }

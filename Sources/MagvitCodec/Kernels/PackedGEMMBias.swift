@@ -58,29 +58,53 @@ extension Kernels {
         return (shape, packed)
     }
 
-    /// `causalTemporalConv` with packed weights (`packedWeight` of the (Cout, kt * Cin) layout):
-    /// one product of depth kt * Cin per output frame; the first frames, which read replicated
-    /// copies of frame 0, read a stacked copy of their kt frames instead.
+    /// `causalTemporalConv` with packed weights (see `PackedTemporalWeights`): one product per
+    /// output frame, of depth kt * Cin, except for the first frames: where r + 1 leading taps
+    /// all read frame 0 (a replicated copy), their weights are summed at load, so those frames
+    /// cost (kt - r) * Cin (at 3 latent frames, 6 instead of 9 units of work).
     public static func causalTemporalConvPacked(
-        _ g: CausalTemporalGeometry, input x: UnsafePointer<Float>,
-        packed: UnsafePointer<Float>, shape: PackedRowPanels, unpacked: UnsafePointer<Float>,
+        _ g: CausalTemporalGeometry, input x: UnsafePointer<Float>, weights: PackedTemporalWeights,
         bias: UnsafePointer<Float>?, output y: UnsafeMutablePointer<Float>
     ) {
-        let (cin, plane, kt) = (g.inChannels, g.plane, g.kernel)
-        let frameIn = cin * plane, frameOut = g.outChannels * plane
-        var stacked: UnsafeMutablePointer<Float>?
-        defer { stacked?.deallocate() }
+        precondition(weights.kernel == g.kernel && weights.inChannels == g.inChannels, "weights do not fit \(g)")
+        let frameIn = g.inChannels * g.plane, frameOut = g.outChannels * g.plane
         for t in 0..<g.outFrames {
             let first = t * g.stride - g.padding
-            var source = x + max(0, first) * frameIn
-            if first < 0 {
-                let buffer = stacked ?? UnsafeMutablePointer<Float>.allocate(capacity: kt * frameIn)
-                stacked = buffer
-                for j in 0..<kt { (buffer + j * frameIn).update(from: x + max(0, first + j) * frameIn, count: frameIn) }
-                source = UnsafePointer(buffer)
+            let variant = weights.variants[max(0, -first)]
+            variant.packed.withUnsafeBufferPointer { packed in
+                variant.unpacked.withUnsafeBufferPointer { unpacked in
+                    gemmPackedBias(variant.shape, a: packed.baseAddress!, unpacked: unpacked.baseAddress!,
+                                   b: x + max(0, first) * frameIn, ldb: g.plane, n: g.plane, bias: bias,
+                                   c: y + t * frameOut, ldc: g.plane, accumulate: false)
+                }
             }
-            gemmPackedBias(shape, a: packed, unpacked: unpacked, b: source, ldb: plane, n: plane, bias: bias,
-                           c: y + t * frameOut, ldc: plane, accumulate: false)
+        }
+    }
+}
+
+/// A (kt, 1, 1) convolution's weights packed for `causalTemporalConvPacked`: variant r (0 ..< kt)
+/// has taps 0 ... r summed into one (they all read frame 0 at the clip's start), then taps
+/// r + 1 ..< kt, as (Cout, (kt - r) * Cin). Variant 0 is the plain weight.
+public struct PackedTemporalWeights {
+    public let kernel: Int
+    public let inChannels: Int
+    public let variants: [(shape: PackedRowPanels, packed: [Float], unpacked: [Float])]
+
+    /// `weight`: (Cout, kt, Cin), see `Kernels.temporalWeightFromOITHW`.
+    public init(_ weight: [Float], outChannels: Int, inChannels: Int, kernel: Int) {
+        self.kernel = kernel
+        self.inChannels = inChannels
+        variants = (0..<kernel).map { r in
+            let depth = (kernel - r) * inChannels
+            var w = [Float](repeating: 0, count: outChannels * depth)
+            for o in 0..<outChannels {
+                for j in 0..<kernel {
+                    let column = max(0, j - r) * inChannels
+                    for i in 0..<inChannels { w[o * depth + column + i] += weight[(o * kernel + j) * inChannels + i] }
+                }
+            }
+            let (shape, packed) = Kernels.packedWeight(w, rows: outChannels, depth: depth)
+            return (shape, packed, w)
         }
     }
 }
