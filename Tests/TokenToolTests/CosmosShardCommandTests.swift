@@ -46,6 +46,11 @@ final class CosmosShardCommandTests: XCTestCase {
             XCTAssertTrue(m.stdout.contains("wrote 45 frames in 4 segments from \(count) parts"), m.stdout)
             XCTAssertEqual(try files(merged), try files(single), "\(count) parts")
         }
+        // The folders' shards hold the fixture's PyTorch codes (frames, then chunk2_frames).
+        let golden = try Data(contentsOf: URL(fileURLWithPath: fixture + "/tokens_2chunks_i32.bin"))
+        let single0 = try Data(contentsOf: single.appendingPathComponent("video_0.bin"))
+        let single3 = try Data(contentsOf: single.appendingPathComponent("video_3.bin"))
+        XCTAssertEqual(single0 + single3, golden)
         let manifests = try (0..<5).map { index in
             try JSONDecoder().decode(PartManifest.self, from: Data(contentsOf: dir.appendingPathComponent("parts-5/part-\(index)/\(PartManifest.fileName)")))
         }
