@@ -127,6 +127,9 @@ while [ ${#inputs[@]} -lt 3 ]; do inputs+=("$repo/Samples/clip.mp4"); done
 printf '%s\n' "${inputs[@]}" > "$work/inputs.txt"
 cat "$work/inputs.txt"
 options=(--fps 10 --max-frames 40)
+# Other tokenize options, e.g. a 1X v2.0 (Cosmos) job:
+#   TOKENTOOL_SLURM_OPTIONS="--ckpt Tests/CosmosTokenizerTests/Fixtures/cosmos-dv-c24 --max-frames 34"
+[ -n "${TOKENTOOL_SLURM_OPTIONS:-}" ] && read -r -a options <<< "$TOKENTOOL_SLURM_OPTIONS"
 
 log "sbatch --array=0-2 scripts/cluster/slurm-array.sh (1 CPU per task)"
 cd "$work"
@@ -148,7 +151,7 @@ log "merge"
 log "single-process run"
 "$tokentool" tokenize "${inputs[@]}" -o "$work/single" "${options[@]}" 2>/dev/null
 log "cmp merged single"
-for f in video.bin segment_ids.bin metadata.json; do
+for f in $(ls "$work/single"); do
     cmp "$work/merged/$f" "$work/single/$f"
     echo "$f: identical ($(stat -c %s "$work/single/$f") bytes)"
 done

@@ -67,13 +67,8 @@ struct Tokenize: ParsableCommand {
 
     func run() throws {
         ProtectedInputs.register(inputs + [codecOptions.checkpoint].compactMap { $0 })
-        if CosmosCLI.isCosmos(checkpoint: codecOptions.checkpoint) {
-            guard !shardOptions.isRequested else {
-                throw ValidationError("--shard with a Cosmos tokenizer is not supported yet; split the input videos between tasks by hand and merge the parts")
-            }
-            return try CosmosCLI.tokenize(self)
-        }
         if let shard = try shardOptions.resolve() { return try runShard(shard) }
+        if CosmosCLI.isCosmos(checkpoint: codecOptions.checkpoint) { return try CosmosCLI.tokenize(self) }
         compute.apply()
         let segments = try InputGrouping.segments(inputs, segmentPerFile: segmentPerFile)
         let options = intake.readOptions(defaultFPS: 30, size: size, maxFrames: maxFrames)

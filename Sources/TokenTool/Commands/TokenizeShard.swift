@@ -1,4 +1,5 @@
 import ArgumentParser
+import CosmosTokenizer
 import Foundation
 import MagvitCodec
 
@@ -21,12 +22,16 @@ extension Tokenize {
         let unitRange = ShardSpec.balancedRanges(costs: Self.knownCosts(costs), count: shard.count)[shard.index]
         let mine = unitRange.isEmpty ? 0..<0 : units[unitRange.lowerBound].lowerBound ..< units[unitRange.upperBound - 1].upperBound
         let target = URL(fileURLWithPath: output)
-        let checkpointPath = try codecOptions.checkpointPath()
+        let cosmos = CosmosCLI.isCosmos(checkpoint: codecOptions.checkpoint)
+        if cosmos, intake.fps?.rate.map({ $0 != 30 }) ?? (intake.fps != nil) {
+            throw ValidationError("--fps must be 30 for a 1X v2.0 dataset: its clips are 17 frames at 30 Hz")
+        }
+        let checkpointPath = cosmos ? try Self.cosmosEncoderFile(codecOptions.checkpoint!) : try codecOptions.checkpointPath()
         let checkpoint = try PartManifest.Checkpoint.describing(file: checkpointPath)
         let planned = PartManifest(
-            datasetFormat: .v1_1, toolVersion: ShardOptions.toolVersion, shard: shard, jobInputs: inputs,
+            datasetFormat: cosmos ? .v2_0 : .v1_1, toolVersion: ShardOptions.toolVersion, shard: shard, jobInputs: inputs,
             inputs: mine.map { PartManifest.Input(index: $0, path: inputs[$0], frames: 0) },
-            settings: tokenSettings, checkpoint: checkpoint, frames: 0, segments: 0)
+            settings: tokenSettings(cosmos: cosmos), checkpoint: checkpoint, frames: 0, segments: 0)
 
         if FileManager.default.fileExists(atPath: target.path) {
             let reason = Self.differenceFromFinished(part: target, planned: planned)
@@ -45,7 +50,11 @@ extension Tokenize {
             + "about \(unitRange.map { costs[$0] }.reduce(0, +)) of \(costs.reduce(0, +)) frames")
         if mine.isEmpty {
             // More parts than inputs: an empty dataset keeps the part count whole for merge.
-            try TokenDatasetWriter.create(at: staging, hz: intake.fps?.rate ?? 30, tokenizerCheckpoint: checkpointPath).commit()
+            if cosmos {
+                try TokenDatasetV2Writer.create(at: staging, hz: 30).commit()
+            } else {
+                try TokenDatasetWriter.create(at: staging, hz: intake.fps?.rate ?? 30, tokenizerCheckpoint: checkpointPath).commit()
+            }
         } else {
             var unsplit = self
             unsplit.inputs = Array(inputs[mine])
@@ -56,9 +65,16 @@ extension Tokenize {
             try unsplit.run()
         }
 
-        let dataset = try TokenDataset(directory: staging)
+        // A v2.0 dataset is one shard (and one segment) per unit.
+        let frameCount: Int, segmentFrames: [Int]
+        if cosmos {
+            let shards = try ShardedTokenDatasetV2(directory: staging)
+            (frameCount, segmentFrames) = (shards.frameCount, shards.shards.map(\.frameCount))
+        } else {
+            let dataset = try TokenDataset(directory: staging)
+            (frameCount, segmentFrames) = (dataset.frameCount, dataset.segments().map(\.frames.count))
+        }
         var manifest = planned
-        let segmentFrames = dataset.segments().map(\.frames.count)
         let unitStarts = Set(units.map(\.lowerBound))
         var segment = 0
         for i in manifest.inputs.indices {
@@ -67,16 +83,16 @@ extension Tokenize {
             let single = InputGrouping.isImage(inputs[index]) && !InputGrouping.isPattern(inputs[index])
             manifest.inputs[i].frames = single ? 1 : segmentFrames[segment]
         }
-        manifest.frames = dataset.frameCount
+        manifest.frames = frameCount
         manifest.segments = segmentFrames.count
         try DatasetParts.seal(staging, manifest: manifest, at: target)
         print("wrote part \(shard) (\(mine.count) inputs, \(manifest.frames) frames) to \(output)")
     }
 
     /// What changes the tokens; parts that differ here are not merged.
-    var tokenSettings: [String: JSONValue] {
-        [
-            "tokenizer": .string("magvit2"),
+    func tokenSettings(cosmos: Bool) -> [String: JSONValue] {
+        var settings: [String: JSONValue] = [
+            "tokenizer": .string(cosmos ? "cosmos-dv8x8x8" : "magvit2"),
             "fps": intake.fps?.rate.map { .double($0) } ?? (intake.fps == nil ? .double(30) : .string("source")),
             "fps_round": .string(intake.fpsRound.rawValue),
             "autorotate": .bool(!intake.noAutorotate),
@@ -85,6 +101,17 @@ extension Tokenize {
             "max_frames": maxFrames.map { .int($0) } ?? .null,
             "ema": .bool(codecOptions.useEMA),
         ]
+        if cosmos { settings["ema"] = nil }  // MAGVIT2 only
+        return settings
+    }
+
+    /// The file whose hash identifies a Cosmos tokenizer's codes: the encoder half that `--ckpt`
+    /// names (a folder gives its encoder.jit, else its autoencoder.jit), so a folder and its
+    /// encoder.jit count as the same checkpoint.
+    static func cosmosEncoderFile(_ spec: String) throws -> String {
+        let path = try HubPath.resolve(spec, types: [.model])
+        let files = CosmosTokenizer.files(at: path)
+        return files.first { !$0.hasSuffix("decoder.jit") } ?? files[0]  // a lone decoder fails when loaded
     }
 
     /// Ranges of inputs that one unsplit run makes one segment of: each video (or folder, or
