@@ -360,6 +360,9 @@ public enum DatasetParts {
         let metadata = parts[0].dataset!.metadata.with(frameCount: frames)
         let url = staging.appendingPathComponent(TokenDataset.metadataFile)
         do { try metadata.jsonData().write(to: url) } catch { throw DatasetError(url.path, "cannot write (\(error.localizedDescription))") }
+        // A v1.1 dataset is born with its (empty) append lock file, as TokenDatasetWriter makes it.
+        let lock = staging.appendingPathComponent(DatasetLock.fileName)
+        guard FileManager.default.createFile(atPath: lock.path, contents: nil) else { throw DatasetError(lock.path, "cannot create") }
         return (frames, renumber.count)
     }
 

@@ -92,7 +92,7 @@ struct Bench: ParsableCommand {
         var codec = try loadCodec(parts: [.decoder])
         let tokens = randomTokens(count: 256, bits: codec.config.zChannels, seed: 1)
         let decodeSeconds = try median("decode") { _ = try codec.decode(tokens: [tokens]) }
-        let decodeRSS = peakRSSMegabytes()
+        let decodeRSS = ProcessUsage.peakRSSMegabytes()
         let image = try codec.decodeImages(tokens: [tokens])[0]
         let decodeFLOPs = codec.flopsPerFrame(.decoder)
 
@@ -122,7 +122,7 @@ struct Bench: ParsableCommand {
             ("decode_gflop_per_frame", decodeFLOPs / 1e9),
             ("encode_gflop_per_frame", encodeFLOPs / 1e9),
             ("peak_rss_mb_after_decode", decodeRSS),
-            ("peak_rss_mb", peakRSSMegabytes()),
+            ("peak_rss_mb", ProcessUsage.peakRSSMegabytes()),
             ("threads", Kernels.threadCount),
             ("cpu", "\(cpu.modelName) (\(cpu.kernelSummary))"),
             ("frames", frames),
@@ -158,11 +158,5 @@ struct Bench: ParsableCommand {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return UInt32(truncatingIfNeeded: state >> 33) & ((1 << UInt32(bits)) - 1)
         }
-    }
-
-    private func peakRSSMegabytes() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_maxrss) / 1024  // kilobytes on Linux
     }
 }

@@ -19,30 +19,30 @@ enum CosmosARBench {
             model = CosmosARModel(randomWeightsFor: config, seed: 1)
         }
         let config = model.config
-        let rssWeights = currentRSSMegabytes()
+        let rssWeights = ProcessUsage.currentRSSMegabytes()
         var rng = Xoshiro256(seed: 2)
         let clip = (0..<3072).map { _ in Int32(rng.next() % UInt64(config.vocabSize)) }
         // Warm-up: first touches of every weight page and buffer.
         _ = model.hidden(Array(clip[..<64]), start: 0, cache: model.makeCache())
 
         var start = Date()
-        var cpuStart = cpuSeconds()
+        var cpuStart = ProcessUsage.cpuSeconds()
         var scoreSeconds = Double.nan, scoreCPU = Double.nan
         if runScore {
             let score = try model.teacherForced(clip: clip, targets: 2048..<3072, file: "bench")
             scoreSeconds = Date().timeIntervalSince(start)
-            scoreCPU = cpuSeconds() - cpuStart
+            scoreCPU = ProcessUsage.cpuSeconds() - cpuStart
             note(String(format: "score: %.2f s per 3072-code clip (CE %.3f)", scoreSeconds, score.ce))
         }
 
         let cache = model.makeCache()
         start = Date()
-        cpuStart = cpuSeconds()
+        cpuStart = ProcessUsage.cpuSeconds()
         let prefillHidden = model.hidden(Array(clip[..<prompt]), start: 0, cache: cache)
         var logits = model.logits(prefillHidden, rows: (prompt - 1)..<prompt)
         let prefillSeconds = Date().timeIntervalSince(start)
-        let prefillCPU = cpuSeconds() - cpuStart
-        cpuStart = cpuSeconds()
+        let prefillCPU = ProcessUsage.cpuSeconds() - cpuStart
+        cpuStart = ProcessUsage.cpuSeconds()
         note(String(format: "prefill: %.2f s for %d codes", prefillSeconds, prompt))
 
         var steps: [Double] = []
@@ -53,7 +53,7 @@ enum CosmosARBench {
             steps.append(Date().timeIntervalSince(stepStart))
         }
         let decodeSeconds = steps.sorted()[steps.count / 2]
-        let decodeCPU = (cpuSeconds() - cpuStart) / Double(steps.count)
+        let decodeCPU = (ProcessUsage.cpuSeconds() - cpuStart) / Double(steps.count)
         note(String(format: "decode: %.3f s per token (median of 32 steps)", decodeSeconds))
 
         let bandwidth = Kernels.memoryReadBandwidth()
@@ -96,10 +96,10 @@ enum CosmosARBench {
             ("cosmos_ar.dim", config.dim),
             ("cosmos_ar.weights", ckpt ?? "random"),
             ("cosmos_ar.rss_mb_after_weights", rssWeights),
-            ("cosmos_ar.peak_rss_mb", peakRSSMegabytes()),
+            ("cosmos_ar.peak_rss_mb", ProcessUsage.peakRSSMegabytes()),
             ("threads", Kernels.threadCount),
             ("cpu", "\(CPUFeatures.current.modelName) (\(CPUFeatures.current.kernelSummary))"),
-            ("loadavg_1min", loadAverage()),
+            ("loadavg_1min", ProcessUsage.loadAverage()),
         ]
         results.removeAll { ($0.1 as? Double)?.isNaN == true }  // the scoring figures under --skip-score
         for (key, value) in results {
@@ -109,31 +109,5 @@ enum CosmosARBench {
             let data = try JSONSerialization.data(withJSONObject: Dictionary(uniqueKeysWithValues: results), options: [.prettyPrinted, .sortedKeys])
             try AtomicOutput.write(data, to: json)
         }
-    }
-
-    /// User + system CPU seconds of this process so far (all threads).
-    static func cpuSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-    }
-
-    static func currentRSSMegabytes() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return .nan }
-        return kb / 1024
-    }
-
-    static func peakRSSMegabytes() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_maxrss) / 1024
-    }
-
-    static func loadAverage() -> Double {
-        var load = [Double](repeating: 0, count: 3)
-        return getloadavg(&load, 3) > 0 ? load[0] : .nan
     }
 }

@@ -256,9 +256,9 @@ enum CosmosCLI {
         // shared machine wall time mostly measures the other tenants.
         var cpu: [Double] = []
         func measured(_ body: () throws -> Void) rethrows {
-            let start = cpuSeconds()
+            let start = ProcessUsage.cpuSeconds()
             try body()
-            cpu.append(cpuSeconds() - start)
+            cpu.append(ProcessUsage.cpuSeconds() - start)
         }
         func cpuMedian() -> Double {
             let timed = cpu.count > runs ? Array(cpu.dropFirst()) : cpu  // the first was the warm-up
@@ -267,7 +267,7 @@ enum CosmosCLI {
         }
         let decodeSeconds = try median("cosmos decode") { try measured { frames = try model!.decode(tokens: tokens) } }
         let decodeCPU = cpuMedian()
-        let decodeRSS = peakResidentMegabytes()
+        let decodeRSS = ProcessUsage.peakRSSMegabytes()
         model = nil
         note("loading the Cosmos encoder")
         model = try tokenizer(.encoder)
@@ -279,24 +279,10 @@ enum CosmosCLI {
             ("cosmos_tokenizer.decode_cpu_seconds_per_clip", decodeCPU),
             ("cosmos_tokenizer.encode_cpu_seconds_per_clip", encodeCPU),
             ("cosmos_tokenizer.peak_rss_mb_after_decode", decodeRSS),
-            ("cosmos_tokenizer.peak_rss_mb", peakResidentMegabytes()),
+            ("cosmos_tokenizer.peak_rss_mb", ProcessUsage.peakRSSMegabytes()),
             ("cosmos_tokenizer.clip", "17x256x256"),
             ("cosmos_tokenizer.weights", ckpt ?? "random DV8x8x8 full size"),
             ("cosmos_tokenizer.runs", runs),
         ]
-    }
-
-    /// User + system CPU seconds of the whole process, all threads.
-    static func cpuSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-    }
-
-    static func peakResidentMegabytes() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_maxrss) / 1024
     }
 }
