@@ -21,12 +21,6 @@ extension Tensor {
             initialized = count
         })
     }
-
-    mutating func addInPlace(_ other: Tensor) {
-        precondition(shape == other.shape, "adding \(other.shape) to \(shape)")
-        let n = count
-        data.withUnsafeMutableBufferPointer { p in Kernels.add(p.baseAddress!, other.data, count: n) }
-    }
 }
 
 /// A `CausalConv3d` whose kernel is (1, k, k): a 2-D convolution of every frame, with zero
@@ -209,7 +203,7 @@ struct ResBlock3D {
     func callAsFunction(_ x: Tensor) -> Tensor {
         let h = conv1(norm1(x, swish: true))
         var out = conv2(norm2(h, swish: true))
-        out.addInPlace(ninShortcut.map { $0(x) } ?? x)
+        out.add(ninShortcut.map { $0(x) } ?? x)
         return out
     }
 }
@@ -367,7 +361,7 @@ struct Upsample {
                 x = Tensor(shape: [2 * x.frames - 1] + Array(x.shape.dropFirst()), data: data)
             }
             var y = conv1(x)
-            y.addInPlace(x)
+            y.add(x)
             x = y
         }
         if doublesSpace {

@@ -116,7 +116,7 @@ struct GroupNorm {
 
 extension Tensor {
     /// self += other, element by element.
-    mutating func add(_ other: Tensor) {
+    public mutating func add(_ other: Tensor) {
         precondition(shape == other.shape, "adding \(other.shape) to \(shape)")
         let n = count
         data.withUnsafeMutableBufferPointer { p in
