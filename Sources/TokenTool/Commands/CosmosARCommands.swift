@@ -30,19 +30,6 @@ enum CosmosARRun {
     }
 
     /// "0-9,20,30-31" -> [0, ..., 9, 20, 30, 31] (inclusive ranges, as `--clip` takes them).
-    static func parseClips(_ text: String, count: Int, path: String) throws -> [Int] {
-        var clips: [Int] = []
-        for part in text.split(separator: ",") {
-            let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard (1...2).contains(bounds.count), let low = bounds.first!, let high = bounds.last!, low >= 0, high >= low else {
-                throw ValidationError("--clip \(text): expected clip numbers and inclusive ranges, e.g. 0-9,20")
-            }
-            guard high < count else { throw CosmosARError(file: path, .clipOutOfRange(clip: high, clips: count)) }
-            clips += Array(low...high)
-        }
-        return clips
-    }
-
     static func sampler(_ options: SamplingOptions) -> CosmosARSampler {
         CosmosARSampler(temperature: options.temperature, topK: options.topK, topP: options.topP)
     }
@@ -50,7 +37,7 @@ enum CosmosARRun {
     static func evaluate(_ command: Evaluate) throws {
         let dataset = try ShardedTokenDatasetV2(path: command.data)
         let model = try loadModel(command.model)
-        var clips = try command.clip.map { try parseClips($0, count: dataset.clipCount, path: command.data) } ?? Array(0..<dataset.clipCount)
+        var clips = try CosmosCLI.parseClips(command.clip, count: dataset.clipCount, path: command.data)
         if let maxExamples = command.maxExamples { clips = Array(clips.prefix(maxExamples)) }
         guard !clips.isEmpty else { throw ValidationErrorText("\(command.data): no clips to score") }
         let sampler = sampler(command.sampling)

@@ -103,17 +103,18 @@ enum CosmosCLI {
     // MARK: decode
 
     /// A clip selection: "3", "0-4", "0,2,5-7" (0-based, inclusive ranges), over the dataset's
-    /// clips counted across shards in order.
-    static func parseClips(_ text: String?, count: Int) throws -> [Int] {
+    /// clips counted across shards in order; nil selects every clip. `decode`, `compare`,
+    /// `evaluate` and `generate` all read `--clip` through this.
+    static func parseClips(_ text: String?, count: Int, path: String) throws -> [Int] {
         guard let text else { return Array(0..<count) }
         var result: [Int] = []
         for part in text.split(separator: ",") {
             let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard (1...2).contains(bounds.count), let low = bounds[0], let high = bounds.last!, low <= high else {
+            guard (1...2).contains(bounds.count), let low = bounds[0], let high = bounds.last!, low >= 0, low <= high else {
                 throw ValidationError("--clip '\(text)': expected clip numbers and ranges like 0,3,5-7")
             }
             guard high < count else {
-                throw ValidationError("--clip \(high) is past the end of the dataset (\(count) clips)")
+                throw ValidationError("--clip \(high) is past the end of \(path) (\(count) clips)")
             }
             result += Array(low...high)
         }
@@ -145,7 +146,7 @@ enum CosmosCLI {
     static func decode(_ command: Decode, clips clipText: String?) throws {
         command.compute.apply()
         let data = try openV2(command.dataset)
-        let clips = try parseClips(clipText, count: data.clipCount)
+        let clips = try parseClips(clipText, count: data.clipCount, path: command.dataset)
         let captionHeight = command.captions ? 36 : 0
         let fps = command.fps ?? (data.hz ?? 30)
         let sink = try FrameSink(output: command.output, fps: fps, width: 256, height: 256 + captionHeight)
