@@ -153,7 +153,7 @@ enum CosmosARRun {
         }
         let seconds = Date().timeIntervalSince(start)
         progress.finish()
-        let sample = try GeneratedSampleV2(generatedClip: Array(tokens[..<promptTokens]) + result.codes, groundTruthClip: tokens)
+        let sample = try CosmosGeneratedSample(generated: Array(tokens[..<promptTokens]) + result.codes, groundTruth: tokens)
         var provenance: [String: JSONValue] = [
             "model": .string(model.source), "source_dataset": .string(command.data), "clip": .int(k),
             "temperature": .double(decimal(sampler.temperature)), "seed": .int(Int(command.sampling.seed)),
