@@ -4,20 +4,24 @@ extension Codec {
     /// identity. Each key gets its own stream, so a weight does not depend on which parts load.
     public convenience init(config: CodecConfig, seed: UInt64, parts: Set<Part> = [.encoder, .decoder]) {
         self.init(config: config, weightSet: .plain, parts: parts, scope: ParameterScope { key, shape in
-            RandomCodecWeights.tensor(key, shape: shape, seed: seed)
+            RandomWeights.tensor(key, shape: shape, seed: seed)
         })
     }
 }
 
-enum RandomCodecWeights {
-    static func tensor(_ key: String, shape: [Int], seed: UInt64) -> Tensor {
+/// Seeded random weights for benchmarks of convolutional models (the MAGVIT2 codec, the Cosmos
+/// tokenizer): the same arithmetic as real weights, with activations that keep their scale.
+public enum RandomWeights {
+    /// Convolution weights (rank 4 or 5, out first) uniform in +-1/sqrt(fan_in), other tensors
+    /// in +-0.05, the weights and biases of `norm*` layers the identity.
+    public static func tensor(_ key: String, shape: [Int], seed: UInt64) -> Tensor {
         let count = shape.reduce(1, *)
         let layer = key.split(separator: ".").dropLast().last ?? ""
         if layer.hasPrefix("norm") {
             return Tensor(shape: shape, data: [Float](repeating: key.hasSuffix(".weight") ? 1 : 0, count: count))
         }
-        let halfWidth: Float = shape.count == 4
-            ? 1 / Float(shape[1] * shape[2] * shape[3]).squareRoot()
+        let halfWidth: Float = shape.count >= 4
+            ? 1 / Float(shape.dropFirst().reduce(1, *)).squareRoot()
             : 0.05
         // FNV-1a of the key picks the stream: Swift's `hashValue` is randomised per process.
         var state = key.utf8.reduce(0xCBF2_9CE4_8422_2325 as UInt64) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 } ^ seed
