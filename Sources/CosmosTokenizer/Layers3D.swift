@@ -101,7 +101,7 @@ struct SpatialConv {
 }
 
 /// A `CausalConv3d` whose kernel is (kt, 1, 1): first-frame replication in front, then a
-/// convolution along time (see `Kernels.causalTemporalConv`). Key: `<name>.conv3d.*`.
+/// convolution along time (see `Kernels.causalTemporalConvPacked`). Key: `<name>.conv3d.*`.
 struct TemporalConv {
     let inChannels: Int
     let outChannels: Int

@@ -11,8 +11,9 @@ final class CosmosKernelTests: XCTestCase {
             let bias = randomFloats(cout, seed: 3)
             var fast = [Float](repeating: .nan, count: g.outFrames * cout * plane)
             var slow = fast
-            let packed = Kernels.temporalWeightFromOITHW(torchWeight, outChannels: cout, inChannels: cin, kernel: 3)
-            Kernels.causalTemporalConv(g, input: x, weight: packed, bias: bias, output: &fast)
+            let weight = Kernels.temporalWeightFromOITHW(torchWeight, outChannels: cout, inChannels: cin, kernel: 3)
+            let weights = PackedTemporalWeights(weight, outChannels: cout, inChannels: cin, kernel: 3)
+            Kernels.causalTemporalConvPacked(g, input: x, weights: weights, bias: bias, output: &fast)
             Kernels.causalTemporalConvReference(g, input: x, torchWeight: torchWeight, bias: bias, output: &slow)
             XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-5, "\(g)")
             XCTAssertEqual(g.outFrames, stride == 1 ? frames : (frames - 2) / 2 + 1)
@@ -24,7 +25,8 @@ final class CosmosKernelTests: XCTestCase {
         // equals 3 x frame 0, which zero padding would not give.
         let g = CausalTemporalGeometry(inChannels: 1, outChannels: 1, frames: 2, plane: 1, kernel: 3)
         var y: [Float] = [0, 0]
-        Kernels.causalTemporalConv(g, input: [2, 5], weight: [1, 1, 1], bias: nil, output: &y)
+        let weights = PackedTemporalWeights([1, 1, 1], outChannels: 1, inChannels: 1, kernel: 3)
+        Kernels.causalTemporalConvPacked(g, input: [2, 5], weights: weights, bias: nil, output: &y)
         XCTAssertEqual(y, [6, 9])
     }
 

@@ -46,40 +46,7 @@ extension Kernels {
         return out
     }
 
-    /// y[t] = bias + sum_j W_j x[source(t * stride + j)] for every output frame t, as GEMMs of
-    /// (Cout, Cin) by (Cin, H*W); when the kt frames a step reads are consecutive in memory
-    /// (all but the first steps, which read replicated first frames) one GEMM of depth kt * Cin.
-    ///
-    /// - x: (T, Cin, H*W); w: (Cout, kt, Cin) (see `temporalWeightFromOITHW`); bias: (Cout) or nil
-    /// - y: (To, Cout, H*W)
-    public static func causalTemporalConv(
-        _ g: CausalTemporalGeometry,
-        input x: UnsafePointer<Float>,
-        weight w: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>?,
-        output y: UnsafeMutablePointer<Float>
-    ) {
-        let (cin, cout, plane, kt) = (g.inChannels, g.outChannels, g.plane, g.kernel)
-        let frameIn = cin * plane, frameOut = cout * plane
-        for t in 0..<g.outFrames {
-            let out = y + t * frameOut
-            fillBias(out, channels: cout, plane: plane, bias: bias)
-            // Padded frame p holds input frame max(0, p - padding).
-            let first = t * g.stride - g.padding
-            if first >= 0 {
-                gemm(m: cout, n: plane, k: kt * cin, a: w, lda: kt * cin, b: x + first * frameIn, ldb: plane,
-                     beta: 1, c: out, ldc: plane)
-            } else {
-                for j in 0..<kt {
-                    let source = max(0, first + j)
-                    gemm(m: cout, n: plane, k: cin, a: w + j * cin, lda: kt * cin, b: x + source * frameIn, ldb: plane,
-                         beta: 1, c: out, ldc: plane)
-                }
-            }
-        }
-    }
-
-    /// The naive twin of `causalTemporalConv`: PyTorch's weight layout (Cout, Cin, kt), an
+    /// The naive twin of `causalTemporalConvPacked`: PyTorch's weight layout (Cout, Cin, kt), an
     /// explicitly padded clip, and one sum per output element.
     public static func causalTemporalConvReference(
         _ g: CausalTemporalGeometry,

@@ -58,8 +58,9 @@ extension Kernels {
         return (shape, packed)
     }
 
-    /// `causalTemporalConv` with packed weights (see `PackedTemporalWeights`): one product per
-    /// output frame, of depth kt * Cin, except for the first frames: where r + 1 leading taps
+    /// The (kt,1,1) causal convolution along time: y[t] = bias + sum_j W_j x[max(0, t * stride + j
+    /// - padding)] (first-frame replication in front), with packed weights (see
+    /// `PackedTemporalWeights`): one product per output frame, of depth kt * Cin, except for the first frames: where r + 1 leading taps
     /// all read frame 0 (a replicated copy), their weights are summed at load, so those frames
     /// cost (kt - r) * Cin (at 3 latent frames, 6 instead of 9 units of work).
     public static func causalTemporalConvPacked(
