@@ -22,8 +22,8 @@ let package = Package(
     products: [
         .executable(name: "tokentool", targets: ["TokenTool"]),
         .library(name: "MagvitCodec", targets: ["MagvitCodec"]),
-        .library(name: "Predictor", targets: ["Predictor"]),
         .library(name: "CosmosTokenizer", targets: ["CosmosTokenizer"]),
+        .library(name: "Predictor", targets: ["Predictor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,40 +36,47 @@ let package = Package(
             pkgConfig: "libavformat",
             providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev", "libavfilter-dev", "libpng-dev"])]
         ),
-        // BLAS behind the kernel layer (Sources/MagvitCodec/Kernels).
+        // BLAS for the kernel layer: OpenBLAS here, Accelerate where it exists (see Core/Kernels/GEMM.swift).
         .systemLibrary(
             name: "CBLAS",
-            path: "Sources/MagvitCodec/Kernels/CBLAS",
+            path: "Sources/CBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(
-            name: "MagvitCodec",
-            dependencies: ["CBLAS", "FFmpegShim"],
-            path: "Sources/MagvitCodec",
-            exclude: ["Kernels/CBLAS"],
-            swiftSettings: kernels
-        ),
-        .target(
-            name: "Predictor",
-            dependencies: ["MagvitCodec"],
-            swiftSettings: kernels
-        ),
-        // NVIDIA Cosmos DV8x8x8, the 1X v2.0 tokenizer, beside MAGVIT2 on the same kernels.
-        .target(
-            name: "CosmosTokenizer",
-            dependencies: ["MagvitCodec"],
-            swiftSettings: kernels
-        ),
+
+        // The layers, bottom to top. Each depends only on those above it in this list.
+        // Tensor, the one kernel layer (conv, GEMM, norms, attention, with naive twins), the
+        // runtime policy (threads, heap, CPU features) and file primitives (mmap, atomic output).
+        .target(name: "Core", dependencies: ["CBLAS"], swiftSettings: kernels),
+        // Reading weights: PyTorch zip / legacy, TorchScript, safetensors; the strict WeightLoader.
+        .target(name: "Checkpoints", dependencies: ["Core"], swiftSettings: fast),
+        // Layers bound to checkpoint keys: Conv2d, GroupNorm, Linear, LayerNorm, embeddings.
+        .target(name: "Layers", dependencies: ["Core", "Checkpoints"], swiftSettings: kernels),
+        // Token datasets: 1X v1.1 and v2.0 layouts, writers, shards, windows, vocabularies.
+        .target(name: "TokenData", dependencies: ["Core"], swiftSettings: fast),
+        // Video and images through FFmpeg and libpng; drawing and the comparison renderer.
+        .target(name: "Media", dependencies: ["Core", "FFmpegShim"], swiftSettings: fast),
+
+        // Models.
+        .target(name: "MagvitCodec", dependencies: ["Core", "Checkpoints", "Layers", "TokenData"], swiftSettings: kernels),
+        .target(name: "CosmosTokenizer", dependencies: ["Core", "Checkpoints", "Layers", "TokenData"], swiftSettings: kernels),
+        .target(name: "Predictor", dependencies: ["Core", "Checkpoints", "Layers", "TokenData", "Media"], swiftSettings: kernels),
+
         .executableTarget(
             name: "TokenTool",
-            dependencies: ["MagvitCodec", "Predictor", "CosmosTokenizer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Core", "Checkpoints", "TokenData", "Media", "MagvitCodec", "CosmosTokenizer", "Predictor",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: fast
         ),
-        .testTarget(name: "MagvitCodecTests", dependencies: ["MagvitCodec"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "MediaTests", dependencies: ["MagvitCodec"]),
-        .testTarget(name: "PredictorTests", dependencies: ["Predictor", "MagvitCodec"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CosmosTokenizerTests", dependencies: ["CosmosTokenizer", "MagvitCodec"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TokenToolTests", dependencies: ["MagvitCodec", "TokenTool"]),
+        // Tests: one target per module, fixtures beside the tests that read them (generators in tools/).
+        .target(name: "TestSupport", dependencies: ["Core"], path: "Tests/TestSupport"),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "TestSupport"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Core", "Checkpoints", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenDataTests", dependencies: ["Core", "Checkpoints", "TokenData", "TestSupport"]),
+        .testTarget(name: "MediaTests", dependencies: ["Core", "Media", "TestSupport"]),
+        .testTarget(name: "MagvitCodecTests", dependencies: ["Core", "Checkpoints", "Layers", "Media", "MagvitCodec", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CosmosTokenizerTests", dependencies: ["Core", "Checkpoints", "TokenData", "Media", "CosmosTokenizer", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PredictorTests", dependencies: ["Core", "Checkpoints", "Layers", "TokenData", "Media", "Predictor", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenToolTests", dependencies: ["Core", "TokenData", "Media", "MagvitCodec", "TokenTool", "TestSupport"]),
     ]
 )

@@ -14,13 +14,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-checkpoint_sources="Sources/MagvitCodec/Checkpoint/*.swift Sources/MagvitCodec/Tensor/Tensor.swift Sources/MagvitCodec/Support/MemoryMap.swift
-  Sources/MagvitCodec/Support/SHA256.swift Sources/MagvitCodec/Dataset/DatasetError.swift"
-dataset_sources="Sources/MagvitCodec/Dataset/TokenDataset.swift Sources/MagvitCodec/Dataset/TokenDatasetMetadata.swift
-  Sources/MagvitCodec/Dataset/JSONValue.swift Sources/MagvitCodec/Dataset/MappedDataFile.swift Sources/MagvitCodec/Dataset/ActionTrack.swift
-  Sources/MagvitCodec/Dataset/TokenDType.swift Sources/MagvitCodec/Dataset/DatasetError.swift Sources/MagvitCodec/Support/MemoryMap.swift
-  Sources/MagvitCodec/Dataset/AppendJournal.swift Sources/MagvitCodec/Media/AtomicOutput.swift Sources/MagvitCodec/Media/MediaError.swift
-  Sources/MagvitCodec/Support/ProtectedInputs.swift Sources/MagvitCodec/Support/PendingOutputs.swift"
+checkpoint_sources="Sources/Checkpoints/*.swift Sources/Core/Tensor/Tensor.swift Sources/Core/IO/*.swift"
+dataset_sources="Sources/TokenData/TokenDataset.swift Sources/TokenData/TokenDatasetMetadata.swift
+  Sources/TokenData/JSONValue.swift Sources/TokenData/MappedDataFile.swift Sources/TokenData/ActionTrack.swift
+  Sources/TokenData/TokenDType.swift Sources/TokenData/DatasetError.swift Sources/TokenData/AppendJournal.swift
+  Sources/Core/IO/*.swift"
 genie_sources="Sources/Predictor/Genie/GenieConfig.swift Sources/Predictor/Genie/GenieError.swift Tests/Fuzz/Targets/GenieConfigSupport.swift"
 
 sources_for() {
@@ -43,9 +41,17 @@ sources=$(sources_for "$target") || { echo "fuzz.sh: unknown target '$target' (t
 out=.build/fuzz
 mkdir -p "$out"
 binary="$out/$target"
+# The sources come from several of the package's modules but are compiled here as one, so
+# their imports of each other are dropped (from copies; the tree is left as it is).
+copies="$out/sources-$target"
+rm -rf "$copies" && mkdir -p "$copies"
 # shellcheck disable=SC2086
+for file in $sources Tests/Fuzz/Targets/FuzzInput.swift "Tests/Fuzz/Targets/$target.swift"; do
+    sed -E '/^(@testable )?import (Core|Checkpoints|Layers|TokenData|Media|MagvitCodec|Predictor)$/d' "$file" \
+        > "$copies/$(echo "$file" | tr / _)"
+done
 if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name FuzzTarget \
-    $sources Tests/Fuzz/Targets/FuzzInput.swift "Tests/Fuzz/Targets/$target.swift" -o "$binary" 2> "$out/$target.build.log"; then
+    "$copies"/*.swift -o "$binary" 2> "$out/$target.build.log"; then
     grep -v "Cannot export local symbol" "$out/$target.build.log" >&2
     exit 1
 fi

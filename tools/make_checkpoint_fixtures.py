@@ -3,7 +3,7 @@
 
 Run with a Python that has torch, numpy and safetensors:
     python tools/make_checkpoint_fixtures.py [out_dir]
-Default out_dir: Tests/MagvitCodecTests/Fixtures/checkpoints
+Default out_dir: Tests/CheckpointsTests/Fixtures/checkpoints
 
 expected.json records, for every tensor of the good files, its dtype, shape and its
 elements converted to float32 in row-major order, as uint32 bit patterns (exact, and

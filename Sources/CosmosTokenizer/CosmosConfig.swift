@@ -1,4 +1,4 @@
-import MagvitCodec
+import Checkpoints
 
 /// The hyper-parameters of a Cosmos DV8x8x8 tokenizer, inferred from a checkpoint's shapes
 /// (NVIDIA's release: 128 channels, multipliers 2,4,4, 2 res blocks; the test fixture: 24).

@@ -1,4 +1,5 @@
-import MagvitCodec
+import Core
+import Layers
 
 /// The mid block of both halves: ResBlock, spatial attention, causal temporal attention, ResBlock.
 struct MidBlock {

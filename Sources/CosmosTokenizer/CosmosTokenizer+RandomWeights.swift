@@ -1,4 +1,5 @@
 import MagvitCodec
+import Layers
 
 extension CosmosTokenizer {
     /// A tokenizer of `config`'s size with seeded random weights (`RandomWeights`, as the

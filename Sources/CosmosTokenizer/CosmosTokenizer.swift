@@ -1,5 +1,7 @@
 import Foundation
-import MagvitCodec
+import Core
+import Checkpoints
+import Layers
 
 /// What can go wrong using the Cosmos tokenizer, beyond reading its files (`CheckpointError`).
 /// One line, starting with what it is about.

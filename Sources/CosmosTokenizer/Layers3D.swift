@@ -1,4 +1,5 @@
-import MagvitCodec
+import Core
+import Layers
 
 // The building blocks of the Cosmos DV tokenizer. Activations are frame-major clips
 // (T, C, H, W), so that one frame's (C, H, W) is contiguous: the (1,3,3) convolutions, the

@@ -1,12 +1,5 @@
 import Foundation
-import MagvitCodec
-
-/// Tokens of one frame: S = 16x16 = 256 ids, each 0 ..< 2^18, row-major.
-public typealias FrameTokens = [UInt32]
-
-/// Tokens of a frame being generated that are already fixed (one entry per position);
-/// `nil` entries are still masked.
-public typealias KnownTokens = [UInt32?]
+import TokenData
 
 /// Factored logits of one frame, as every predictor and metric sees them: for each of the
 /// two vocabularies (v = 0: token % 512, v = 1: token / 512) and each position s, 512 logits.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import MagvitCodec
+import Media
 
 @main
 struct TokenTool: ParsableCommand {

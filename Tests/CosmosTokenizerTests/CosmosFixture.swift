@@ -1,5 +1,7 @@
 import Foundation
-import MagvitCodec
+import TestSupport
+import Media
+import Core
 
 /// The `cosmos-dv-c24` golden vectors (see tools/cosmos-fixture.md): a 24-channel DV8x8x8 with
 /// random bf16 weights as TorchScript, bikes.mp4 frames 0-33, and what PyTorch (float32)
@@ -24,19 +26,3 @@ enum CosmosFixture {
     }
 }
 
-/// Largest absolute difference, for parity messages.
-func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
-    precondition(a.count == b.count, "\(a.count) vs \(b.count) values")
-    var largest: Float = 0
-    for i in a.indices { largest = max(largest, abs(a[i] - b[i])) }
-    return largest
-}
-
-/// Deterministic pseudo-random floats in [-1, 1) for kernel tests.
-func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
-    var state = seed &* 6364136223846793005 &+ 1442695040888963407
-    return (0..<count).map { _ in
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return Float(Int64(bitPattern: state >> 11) % (1 << 24)) / Float(1 << 23) - 1
-    }
-}

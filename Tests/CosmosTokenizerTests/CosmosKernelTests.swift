@@ -1,5 +1,6 @@
-import MagvitCodec
 import XCTest
+import TestSupport
+import Core
 
 /// The Cosmos kernels against their naive twins over several geometries.
 final class CosmosKernelTests: XCTestCase {

@@ -1,6 +1,8 @@
 import CosmosTokenizer
-import MagvitCodec
 import XCTest
+import TestSupport
+import Core
+import Media
 
 /// The Swift tokenizer against PyTorch's float32 goldens of `cosmos-dv-c24` (bf16 weights
 /// upcast, compute in float32): tokens equal, latents and decoded floats within 1e-3.

@@ -1,7 +1,7 @@
 import CosmosTokenizer
 import Foundation
-import MagvitCodec
 import XCTest
+import Checkpoints
 
 /// Reading NVIDIA-style TorchScript `.jit` archives with the restricted unpickler.
 final class TorchScriptArchiveTests: XCTestCase {

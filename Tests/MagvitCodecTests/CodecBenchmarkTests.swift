@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 import MagvitCodec
 
 /// Full-size measurement, opt-in: set MAGVIT_BIG_CKPT to a 1X-size checkpoint (e.g. one made

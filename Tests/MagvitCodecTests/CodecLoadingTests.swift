@@ -1,5 +1,10 @@
 import XCTest
+import TestSupport
 @testable import MagvitCodec
+@testable import Core
+@testable import Checkpoints
+@testable import Layers
+@testable import Media
 
 final class CodecLoadingTests: XCTestCase {
     func testEMAWeightsAreTheCheckpointsModelEMATensors() throws {

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import MagvitCodec
 
 /// The codec against the PyTorch reference's golden outputs on the small fixture.

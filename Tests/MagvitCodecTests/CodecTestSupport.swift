@@ -1,6 +1,9 @@
 import Foundation
 import XCTest
 @testable import MagvitCodec
+@testable import Core
+@testable import Checkpoints
+@testable import Media
 
 /// The `magvit2-b32-r1` fixture: a small codec (base 32, 1 block per level) with golden
 /// outputs written by the PyTorch reference.

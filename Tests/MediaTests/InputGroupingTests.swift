@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import MagvitCodec
+@testable import Media
 
 final class InputGroupingTests: XCTestCase {
     private func touch(_ folder: URL, _ names: [String]) throws {

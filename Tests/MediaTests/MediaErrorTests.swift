@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import MagvitCodec
+@testable import Media
+import Core
 
 /// Each failure gives its own error naming the file, and leaves no file behind.
 final class MediaErrorTests: XCTestCase {
@@ -66,8 +67,8 @@ final class MediaErrorTests: XCTestCase {
         for target in ["missing-dir/out.mp4", "missing-dir/out.gif", "a-file/out.mp4", "a-file/out.png"] {
             let url = folder.appendingPathComponent(target)
             XCTAssertThrowsError(try writeVideo(frames: [RGBImage(width: 8, height: 8)], to: url, fps: 2), target) { error in
-                guard case .cannotWrite(let path, _)? = error as? MediaError else { return XCTFail("\(target): \(error)") }
-                XCTAssertEqual(path, url.path)
+                guard let error = error as? FileError, case .cannotWrite = error.problem else { return XCTFail("\(target): \(error)") }
+                XCTAssertEqual(error.file, url.path)
             }
         }
         XCTAssertEqual(try folderContents(folder), ["a-file"])

@@ -1,7 +1,8 @@
 import FFmpegShim
 import Foundation
 import XCTest
-@testable import MagvitCodec
+@testable import Media
+import Core
 
 final class PNGCodecTests: XCTestCase {
     func testRGBImageSurvivesWriteAndReadBitForBit() throws {
@@ -71,8 +72,8 @@ final class PNGCodecTests: XCTestCase {
         let folder = try temporaryFolder()
         let target = folder.appendingPathComponent("no-such-dir/out.png")
         XCTAssertThrowsError(try PNGCodec.write(noiseImage(width: 4, height: 4, seed: 1), to: target)) { error in
-            guard case .cannotWrite(let path, _)? = error as? MediaError else { return XCTFail("\(error)") }
-            XCTAssertEqual(path, target.path)
+            guard let error = error as? FileError, case .cannotWrite = error.problem else { return XCTFail("\(error)") }
+            XCTAssertEqual(error.file, target.path)
         }
         XCTAssertEqual(try folderContents(folder), [])
     }

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import MagvitCodec
+@testable import Core
+@testable import Media
 
 /// Issue 10: the one output writer never replaces what it must not, follows links, writes
 /// into FIFOs instead of over them, and PNG headers cannot size a huge allocation.
@@ -14,7 +15,7 @@ final class ReliabilityOutputTests: XCTestCase {
         do {
             try body()
             XCTFail("expected a refusal mentioning \(words)", line: line)
-        } catch let error as MediaError {
+        } catch let error as FileError {
             XCTAssertTrue("\(error)".contains(words), "\"\(error)\" lacks \"\(words)\"", line: line)
         } catch {
             XCTFail("unexpected error \(error)", line: line)

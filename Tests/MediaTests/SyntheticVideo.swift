@@ -1,5 +1,6 @@
 import Foundation
-@testable import MagvitCodec
+@testable import Media
+import Core
 
 /// Moving test pictures whose centre patch carries the frame number as a grey level
 /// (`frameMarker`), so a reader's choice of frame can be checked after lossy coding.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import MagvitCodec
+@testable import Media
+import Core
 
 extension XCTestCase {
     /// A fresh folder under the system temporary directory, removed when the test ends.

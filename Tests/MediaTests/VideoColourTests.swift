@@ -1,7 +1,8 @@
 import FFmpegShim
 import Foundation
 import XCTest
-@testable import MagvitCodec
+@testable import Core
+@testable import Media
 
 /// The intake's colour conversion honours each stream's YUV matrix, range and bit depth. Inputs
 /// are lossless FFV1 files made with FFmpeg's API from a known RGB chart, tagged as they are coded.

@@ -1,7 +1,8 @@
 import FFmpegShim
 import Foundation
 import XCTest
-@testable import MagvitCodec
+@testable import Media
+import Core
 
 /// The intake path against what ffmpeg does: upright by the display matrix, crops in display
 /// pixels, and `fps=F` frame choice. Inputs are made with the toolkit's own MP4 writer.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import MagvitCodec
+@testable import Media
+import Core
 
 final class VideoReaderTests: XCTestCase {
     func testTwoSecondsAt25FPSResampleLikeFFmpegsFPSFilterTo10And30FPS() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import MagvitCodec
+@testable import Media
+import Core
 
 final class VideoWriterTests: XCTestCase {
     private let size = 128

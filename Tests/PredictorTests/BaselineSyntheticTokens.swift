@@ -1,7 +1,8 @@
 import Foundation
-import MagvitCodec
 import XCTest
 @testable import Predictor
+import TokenData
+import Core
 
 /// Uniform and Gaussian draws from the Predictor's SplitMix64, so the synthetic data is the
 /// same every run.

@@ -1,7 +1,7 @@
 import Foundation
-import MagvitCodec
 import Predictor
 import XCTest
+import TokenData
 
 /// Windows of consecutive 17-frame clips in a 1X v2.0 dataset stay inside one segment.
 final class ClipWindowsTests: XCTestCase {

@@ -1,7 +1,7 @@
 import Foundation
-import MagvitCodec
 import XCTest
 @testable import Predictor
+import TokenData
 
 final class ContextModelTests: XCTestCase {
     /// 6 synthetic clips of 48 frames: fit on clips 0...3, score on clips 4 and 5.

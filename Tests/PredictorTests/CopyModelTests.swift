@@ -1,7 +1,7 @@
 import Foundation
-import MagvitCodec
 import XCTest
 @testable import Predictor
+import TokenData
 
 final class CopyModelTests: XCTestCase {
     func testSmoothedMassSitsOnThePreviousToken() throws {

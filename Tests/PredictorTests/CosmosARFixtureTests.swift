@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
-import MagvitCodec
 import Predictor
+import Core
 
 /// The Cosmos-Predict1 AR model against the fixture `cosmos-ar-d64` written by the PyTorch
 /// reference classes (bf16 weights in the real `model.pt` layout, float32 goldens): logits at

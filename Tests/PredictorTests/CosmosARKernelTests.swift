@@ -1,17 +1,13 @@
 import Foundation
 import XCTest
-import MagvitCodec
+import TestSupport
 import Predictor
+import Core
 
 /// The Cosmos AR kernels against their naive twins, over odd shapes (partial 6-row panels,
 /// partial 16-column slivers, depths across the 256 block), and the GQA head mapping pinned by
 /// a property that a wrong mapping breaks.
 final class CosmosARKernelTests: XCTestCase {
-    private func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
-        var rng = Xoshiro256(seed: seed)
-        return (0..<count).map { _ in rng.nextUnitFloat() * 2 - 1 }
-    }
-
     private func randomBF16(_ count: Int, seed: UInt64) -> [UInt16] {
         randomFloats(count, seed: seed).map { UInt16(truncatingIfNeeded: $0.bitPattern >> 16) }
     }

@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
-import MagvitCodec
 import Predictor
+import Checkpoints
+import Core
 
 /// Loading follows the reference's rules (optional `model.` prefix, `_extra_state` dropped, sizes
 /// from shapes, strict otherwise) and reports every problem at once; a small model with 6 query

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Predictor
+import TokenData
 
 /// Predicts the previous frame: logit `peak` on each factor of the previous frame's token,
 /// 0 elsewhere. Uses the protocol's default (one `predict` per frame) teacher forcing.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Predictor
+import Core
 
 /// Measures GENIE_35M-size teacher-forced scoring (random weights). Not a test of speed (no
 /// timing assertions); it runs only when GENIE_BENCHMARK=1, in a release build (other test

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
-import MagvitCodec
 import Predictor
+import TokenData
 
 /// GENIE against the golden fixtures written by the PyTorch reference (2 layers, d 64, with
 /// and without qk_norm): per-timestep CE, logits of frames 1, 8 and 15, greedy samples.

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
-import MagvitCodec
 import Predictor
+import Core
 
 /// The vectorised kernels GENIE uses, each against its plain twin or libm.
 final class GenieKernelsTests: XCTestCase {

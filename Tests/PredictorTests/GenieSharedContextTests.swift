@@ -1,5 +1,8 @@
 import XCTest
+import TestSupport
 import Predictor
+import TokenData
+import Core
 
 /// The shared-context paths (one causal pass over a window's true frames, then every predicted
 /// frame as a query) must give what the reference's way gives: the whole window with frames

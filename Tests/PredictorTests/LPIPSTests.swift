@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
-import MagvitCodec
 import Predictor
+import Media
+import Core
 
 /// LPIPS against the lpips package (0.1.4) on the `lpips-alex` fixture: a random AlexNet in
 /// torchvision's layout plus the real v0.1 linear weights.

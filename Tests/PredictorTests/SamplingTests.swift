@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 import Predictor
+import TokenData
+import Core
 
 final class SamplingTests: XCTestCase {
     private func withRow<R>(_ logits: [Float], _ body: (UnsafeBufferPointer<Float>) -> R) -> R {

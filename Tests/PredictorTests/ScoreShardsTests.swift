@@ -1,7 +1,7 @@
 import Foundation
-import MagvitCodec
 import XCTest
 @testable import Predictor
+import TokenData
 
 /// A split evaluation must report exactly (bit for bit) what an unsplit one reports.
 final class ScoreShardsTests: XCTestCase {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Predictor
+import TokenData
 
 final class WindowStartsTests: XCTestCase {
     func testInterruptFilterDropsWindowsThatCrossSegments() throws {

@@ -50,7 +50,7 @@ final class CodecCommandTests: XCTestCase {
     func testBrokenCheckpointsFailWithOneLineNamingTheFileAndLeaveNoOutput() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let broken = CLI.fixture("MagvitCodecTests/Fixtures/checkpoints")
+        let broken = CLI.fixture("CheckpointsTests/Fixtures/checkpoints")
         let cases: [(file: String, says: String)] = [
             (dir.appendingPathComponent("missing.ckpt").path, "no such file"),
             (broken + "/random.bin", "not a checkpoint"),

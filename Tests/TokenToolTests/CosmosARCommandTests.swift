@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import MagvitCodec
+import TokenData
 
 /// `evaluate` and `generate` with a Cosmos AR `model.pt` on v2.0 data, through the binary,
 /// against the `cosmos-ar-d64` fixture.

@@ -1,6 +1,7 @@
 import Foundation
-import MagvitCodec
 import XCTest
+import Core
+import TokenData
 
 /// Split Cosmos (1X v2.0) jobs through the binary: `tokenize --shard` with a Cosmos encoder
 /// writes v2.0 parts, and `merge` of them is byte for byte the unsplit v2.0 dataset.

@@ -1,7 +1,9 @@
 import FFmpegShim
 import Foundation
 import XCTest
-@testable import MagvitCodec
+@testable import TokenData
+@testable import Media
+import Core
 
 /// Intake through the binary: image sequences, exact hz, --append checks, Hugging Face ids,
 /// the reference scripts' conventions, --version.

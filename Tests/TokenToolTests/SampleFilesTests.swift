@@ -1,6 +1,8 @@
 import Foundation
 import MagvitCodec
 import XCTest
+import TokenData
+import Media
 
 /// The embedded default in Samples/: the shipped codec loads and reconstructs the shipped clip,
 /// and `tokentool demo` runs end to end on it.

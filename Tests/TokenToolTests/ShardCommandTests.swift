@@ -1,6 +1,8 @@
 import Foundation
-import MagvitCodec
 import XCTest
+import TokenData
+import Media
+import Core
 
 /// Split jobs through the binary: `tokenize --shard` + `merge` must give the unsplit dataset
 /// byte for byte, re-runs skip finished parts and redo killed ones, and `evaluate --shard` +

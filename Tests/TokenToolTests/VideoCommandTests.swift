@@ -1,6 +1,7 @@
 import Foundation
-import MagvitCodec
 import XCTest
+import Media
+import Core
 
 /// Video in and out through the binary: tokenize, append (and its atomicity), decode to
 /// GIF/MP4, compare. Inputs are synthetic clips made with the project's own writer.

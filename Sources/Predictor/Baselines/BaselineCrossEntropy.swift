@@ -1,5 +1,5 @@
 import Foundation
-import MagvitCodec
+import TokenData
 
 // Cross-entropy as the challenge scores it, kept next to the baselines so they can be checked
 // on their own; the evaluator (Evaluation/) owns the metric the CLI reports.

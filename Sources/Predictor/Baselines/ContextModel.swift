@@ -1,5 +1,5 @@
 import Foundation
-import MagvitCodec
+import TokenData
 
 /// A count-based bit-context model of the next frame (no neural weights, no retrieval): each
 /// factored token is predicted bit by bit from the two frames before it (see `BitContexts`).

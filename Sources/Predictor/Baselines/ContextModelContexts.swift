@@ -1,3 +1,5 @@
+import TokenData
+
 /// The bit contexts of `ContextModel`: what is known about one bit of one factored token
 /// before it is predicted.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import MagvitCodec
+import Core
 
 /// The compact binary file of a `ContextModel`, little-endian:
 /// magic "TTCTXMDL" (8 bytes), version u32 (1), context count u32, stride u32,

@@ -1,5 +1,5 @@
 import Foundation
-import MagvitCodec
+import TokenData
 
 extension ContextModel {
     /// Counts bit outcomes per context over every frame `i` of `dataset` whose frame

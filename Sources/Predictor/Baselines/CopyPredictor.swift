@@ -1,5 +1,5 @@
 import Foundation
-import MagvitCodec
+import TokenData
 
 /// Predicts that the next frame repeats the last one, smoothed so other tokens keep some mass:
 /// per vocabulary, p(x = k) = (1 - mixing) * [k == previous] + mixing / 512.

@@ -1,5 +1,6 @@
 import Foundation
-import MagvitCodec
+import Core
+import Checkpoints
 
 extension CosmosARModel {
     /// Loads `model.pt` (or the `model.pt` inside a folder) as the reference does: the state

@@ -1,5 +1,5 @@
 import Foundation
-import MagvitCodec
+import Core
 
 // Cosmos-Predict1's autoregressive transformer (the 4B the 1X fork runs), float32 arithmetic on
 // bf16 weights that stay where the checkpoint maps them:

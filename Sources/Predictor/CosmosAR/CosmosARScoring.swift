@@ -1,5 +1,5 @@
 import Foundation
-import MagvitCodec
+import Core
 
 /// Picks the next code from one row of the flat 64,000-way logits, as the Cosmos reference does.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import TokenData
 
 extension FactoredLogits {
     /// Cross-entropy of the true tokens of one frame, in nats, summed over positions:

@@ -1,3 +1,5 @@
+import TokenData
+
 /// How an evaluation was run.
 public struct EvaluationSettings: Codable, Sendable, Equatable {
     /// MaskGIT steps per predicted frame (accuracy depends on it, CE does not).

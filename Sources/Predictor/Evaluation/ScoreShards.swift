@@ -1,5 +1,5 @@
 import Foundation
-import MagvitCodec
+import TokenData
 
 /// One window's teacher-forced scores, kept per frame so that sums over many windows can be
 /// redone in window order: floating-point addition is not associative, and a split evaluation

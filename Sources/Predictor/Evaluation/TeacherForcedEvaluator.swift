@@ -1,4 +1,5 @@
 import Foundation
+import TokenData
 
 /// Bad evaluation input; `description` says which window and what is wrong.
 public struct EvaluationError: Error, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import Foundation
-import MagvitCodec
+import Core
+import Layers
 
 /// Multi-head self-attention of an ST block, used along space (the S tokens of a frame) or
 /// along time (one spatial position across the frames of a `FramePlan`, causally).

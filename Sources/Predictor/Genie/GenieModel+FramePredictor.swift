@@ -1,4 +1,5 @@
 import Foundation
+import TokenData
 
 /// GENIE as a `FramePredictor`.
 ///

@@ -1,5 +1,6 @@
 import Foundation
-import MagvitCodec
+import Checkpoints
+import Layers
 
 extension GenieModel {
     /// Loads a Hugging Face GENIE checkpoint directory: `config.json` and `model.safetensors`.

@@ -1,4 +1,6 @@
 import MagvitCodec
+import Core
+import Layers
 
 extension GenieModel {
     /// A model of the given shape with seeded random weights, for benchmarks and tests

@@ -1,5 +1,6 @@
 import Foundation
-import MagvitCodec
+import Core
+import Layers
 
 /// GENIE (STMaskGIT), the 1X challenge's baseline world model: factored token embedding plus
 /// learned space-time position embedding, `num_layers` ST blocks, and a readout to 2 x 512

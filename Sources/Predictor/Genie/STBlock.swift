@@ -1,4 +1,5 @@
-import MagvitCodec
+import Core
+import Layers
 
 /// The MLP of an ST block: fc1 -> exact GELU -> fc2.
 struct MLP {

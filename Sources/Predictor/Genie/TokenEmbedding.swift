@@ -1,4 +1,5 @@
-import MagvitCodec
+import Core
+import Layers
 
 /// `token_embed`: a token is the sum of the embeddings of its two factors
 /// (`factored_embeds.0[x % 512] + factored_embeds.1[x / 512]`); the mask id has its own

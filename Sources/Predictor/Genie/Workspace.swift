@@ -1,4 +1,4 @@
-import MagvitCodec
+import Core
 
 /// Activations of one forward pass, allocated once for a given number of token rows and
 /// reused by every layer.

@@ -1,4 +1,5 @@
-import MagvitCodec
+import Core
+import Checkpoints
 
 /// torchvision AlexNet's `features`, up to the last ReLU, returning the five ReLU outputs
 /// LPIPS compares ("taps").

@@ -1,5 +1,7 @@
 import Foundation
-import MagvitCodec
+import Core
+import Checkpoints
+import Media
 
 /// LPIPS v0.1, AlexNet variant: the challenge's perceptual distance between two frames.
 ///

@@ -1,3 +1,5 @@
+import TokenData
+
 /// Generates frames one after another with MaskGIT: each new frame is predicted from the
 /// frames before it (prompt and generated so far), of which a model with a bounded context
 /// sees only the last `maxFrames - 1`.

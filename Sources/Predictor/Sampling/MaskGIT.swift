@@ -1,4 +1,6 @@
 import Foundation
+import TokenData
+import Core
 
 /// Which newly sampled positions MaskGIT masks again for the next step.
 public enum RemaskOrder: String, Codable, Sendable, CaseIterable {

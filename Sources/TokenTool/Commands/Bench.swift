@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MagvitCodec
 import Predictor
+import Core
 
 /// `tokentool bench`: how fast the codec and a GENIE_35M-size predictor run on this machine.
 struct Bench: ParsableCommand {

@@ -1,6 +1,6 @@
 import Foundation
-import MagvitCodec
 import Predictor
+import Core
 
 /// `tokentool bench --only cosmos-ar`: the Cosmos-Predict1 AR model at the 4B width (random bf16
 /// weights with --layers layers, generated here) or a real `model.pt` (--ckpt): teacher-forced

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import CosmosTokenizer
-import MagvitCodec
 import Predictor
+import TokenData
+import Media
+import Core
 
 /// `tokentool compare`: prompt, prediction and ground truth side by side.
 struct Compare: ParsableCommand {

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-import MagvitCodec
 import Predictor
+import Core
+import TokenData
 
 // `evaluate` and `generate` when `--model` is a Cosmos-Predict1 autoregressive `model.pt` (or a
 // folder holding one) and `--data` a 1X v2.0 dataset. Windows are the seed fork's: each stored

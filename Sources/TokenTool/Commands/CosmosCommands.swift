@@ -1,7 +1,10 @@
 import ArgumentParser
 import CosmosTokenizer
 import Foundation
-import MagvitCodec
+import Checkpoints
+import TokenData
+import Media
+import Core
 
 /// The Cosmos DV8x8x8 (1X v2.0) side of `tokenize`, `decode`, `compare`, `inspect` and `bench`.
 /// Each command keeps its MAGVIT2 path unchanged and hands over here when `--ckpt` names a

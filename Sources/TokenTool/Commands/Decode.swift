@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import MagvitCodec
+import Core
+import TokenData
+import Media
 
 /// `tokentool decode`: a token dataset -> frames (raw rgb24, PNGs, GIF or MP4).
 struct Decode: ParsableCommand {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
-import MagvitCodec
 import Predictor
+import TokenData
+import Media
+import Core
 
 /// `tokentool demo`: the whole pipeline on the embedded sample, no network, no arguments.
 struct Demo: ParsableCommand {

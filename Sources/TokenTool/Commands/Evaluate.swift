@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-import MagvitCodec
 import Predictor
+import Core
+import TokenData
 
 /// `tokentool evaluate`: the challenge's temporally teacher-forced metrics.
 struct Evaluate: ParsableCommand {

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-import MagvitCodec
 import Predictor
+import Core
+import TokenData
 
 /// `evaluate --shard i/N --json part.json`: one task scores its share of the windows, cut at
 /// multiples of --batch so its batches are the unsplit run's, with the random streams the

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-import MagvitCodec
 import Predictor
+import Core
+import TokenData
 
 /// `tokentool fit`: learn the weight-free context model from a token dataset.
 struct Fit: ParsableCommand {

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-import MagvitCodec
 import Predictor
+import Core
+import TokenData
 
 /// `tokentool generate`: sample future frames of a dataset window.
 struct Generate: ParsableCommand {

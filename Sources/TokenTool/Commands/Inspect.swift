@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import CosmosTokenizer
 import MagvitCodec
+import Core
+import Checkpoints
+import Media
 
 /// `tokentool inspect <file|dir>`: what a checkpoint or token dataset holds.
 struct Inspect: ParsableCommand {

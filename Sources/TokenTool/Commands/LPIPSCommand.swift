@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import MagvitCodec
 import Predictor
+import Core
 
 /// `tokentool lpips`: the challenge's perceptual distance between two images or videos.
 struct LPIPSCommand: ParsableCommand {

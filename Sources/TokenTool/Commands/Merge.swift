@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import MagvitCodec
+import TokenData
 
 /// `tokentool merge`: the parts of a split `tokenize` job -> the dataset one unsplit run writes.
 struct Merge: ParsableCommand {

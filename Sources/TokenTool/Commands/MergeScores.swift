@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import MagvitCodec
 import Predictor
+import Core
 
 /// `tokentool merge-scores`: the parts of a split `evaluate` job -> the report one unsplit run prints.
 struct MergeScores: ParsableCommand {

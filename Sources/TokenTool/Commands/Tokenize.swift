@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import MagvitCodec
+import Core
+import TokenData
+import Media
 
 /// `tokentool tokenize`: images and videos -> a 1X v1.1 token dataset.
 struct Tokenize: ParsableCommand {

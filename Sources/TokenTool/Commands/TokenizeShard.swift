@@ -1,7 +1,9 @@
 import ArgumentParser
 import CosmosTokenizer
 import Foundation
-import MagvitCodec
+import Checkpoints
+import TokenData
+import Media
 
 /// `tokenize --shard i/N`: one task's share of a split job, written as a part directory that
 /// `tokentool merge` puts back together (byte for byte what one unsplit `tokenize` writes).

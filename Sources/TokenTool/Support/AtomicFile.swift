@@ -1,5 +1,4 @@
 import Foundation
-import MagvitCodec
 
 /// An error whose whole message is its text (ArgumentParser prints it after "Error: ").
 struct ValidationErrorText: Error, CustomStringConvertible {

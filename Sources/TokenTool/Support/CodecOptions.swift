@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MagvitCodec
+import Core
 
 /// `--ckpt` and `--ema`, shared by every command that runs the codec.
 struct CodecOptions: ParsableArguments {

@@ -1,5 +1,5 @@
 import Foundation
-import MagvitCodec
+import Media
 
 /// What users bring from other tools, applied to the raw arguments before parsing:
 /// - the 1X reference scripts' flag names (`--num_prompt_frames`, `--example_ind`,

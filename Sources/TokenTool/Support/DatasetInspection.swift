@@ -1,6 +1,6 @@
 import Foundation
-import MagvitCodec
 import Predictor
+import TokenData
 
 enum DatasetInspection {
     static func report(path: String, window: Int, stride: Int) throws -> Report {

@@ -1,5 +1,6 @@
 import Foundation
-import MagvitCodec
+import Core
+import TokenData
 
 /// What made a dataset's tokens, as written into its metadata.json beside the 1X keys, so that
 /// `tokenize --append` never mixes frame rates or tokenizers in one dataset.
@@ -13,7 +14,7 @@ struct TokenizerIdentity {
     var fingerprint: String
 
     static func magvit2(checkpoint: String) throws -> TokenizerIdentity {
-        TokenizerIdentity(kind: "magvit2", checkpoint: checkpoint, fingerprint: try CheckpointFingerprint.of(file: checkpoint))
+        TokenizerIdentity(kind: "magvit2", checkpoint: checkpoint, fingerprint: try FileFingerprint.of(file: checkpoint))
     }
 
     var metadata: [String: JSONValue] { [Self.kindKey: .string(kind), Self.hashKey: .string(fingerprint)] }
@@ -41,7 +42,7 @@ struct TokenizerIdentity {
         let existingCheckpoint = metadata.tokenizerCheckpoint ?? "unknown"
         var existingHash = metadata.values[Self.hashKey]?.stringValue
         if existingHash == nil, existingCheckpoint != checkpoint, FileManager.default.fileExists(atPath: existingCheckpoint) {
-            existingHash = try? CheckpointFingerprint.of(file: existingCheckpoint)
+            existingHash = try? FileFingerprint.of(file: existingCheckpoint)
         }
         if let existingHash, existingHash != fingerprint {
             throw ValidationErrorText("\(metadataPath): the dataset was tokenized with \(existingCheckpoint) (\(existingHash)) "

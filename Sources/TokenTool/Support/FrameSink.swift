@@ -1,5 +1,7 @@
 import Foundation
-import MagvitCodec
+import Core
+import TokenData
+import Media
 
 /// Where decoded frames go, chosen by the output's name: raw rgb24 (`.rgb`), a video
 /// (`.gif`, `.mp4`) or a directory of PNGs. Nothing appears under the output's name until

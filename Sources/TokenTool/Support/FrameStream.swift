@@ -1,5 +1,6 @@
 import Foundation
-import MagvitCodec
+import Media
+import Core
 
 /// The frames of one image or video, prepared as `FrameSource` prepares them, handed out one
 /// at a time. A video is decoded on its own thread at most `lookahead` frames ahead of the

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import MagvitCodec
+import Checkpoints
 
 /// `--ckpt` through the Hugging Face cache: a file path as it is; a repo id or snapshot folder
 /// becomes the checkpoint file inside it (`magvit2.ckpt`, else its only checkpoint file).

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import MagvitCodec
+import Media
+import Core
 
 /// `--fps`: a rate (`2`, `2.5`, `30000/1001`) or `source` (every decoded frame).
 enum FrameRateChoice: ExpressibleByArgument, Equatable, CustomStringConvertible {

@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import MagvitCodec
+import Core
 
 /// Ctrl-C or a kill while a command writes: remove its scratch files, then exit as the
 /// signal would have (128 + signal number). Outputs are renamed into place only when complete,

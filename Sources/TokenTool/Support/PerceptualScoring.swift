@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MagvitCodec
 import Predictor
+import TokenData
 
 /// `--alexnet` and `--lpips-weights`, shared by `evaluate --lpips` and `lpips`.
 struct LPIPSOptions: ParsableArguments {

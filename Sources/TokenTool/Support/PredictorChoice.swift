@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import MagvitCodec
 import Predictor
+import TokenData
 
 /// `--model`: a GENIE checkpoint directory, a fitted context-model file, or `copy`
 /// (optionally `copy:<eps>`).

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import MagvitCodec
+import TokenData
 
 /// `--shard i/N`, `--shard-from-env` and `--shard-count`: which part of a split job this call
 /// does (one task of a Slurm array or a Kubernetes Indexed Job).

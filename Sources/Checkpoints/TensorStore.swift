@@ -1,0 +1,46 @@
+import Core
+
+/// Element types a checkpoint may hold.
+public enum DType: String, Sendable {
+    case f32, f16, bf16, i64, i32, u8, bool
+    /// Rarer PyTorch storage types, readable too (converted to float32 like the rest).
+    case f64, i16, i8
+
+    public var byteSize: Int {
+        switch self {
+        case .f32, .i32: return 4
+        case .f16, .bf16, .i16: return 2
+        case .i64, .f64: return 8
+        case .u8, .bool, .i8: return 1
+        }
+    }
+}
+
+/// What a checkpoint says about one tensor, before any of its bytes are touched.
+public struct TensorInfo: Sendable, Equatable {
+    public var name: String
+    public var dtype: DType
+    public var shape: [Int]
+    public var elementCount: Int { shape.reduce(1, *) }
+
+    public init(name: String, dtype: DType, shape: [Int]) {
+        self.name = name
+        self.dtype = dtype
+        self.shape = shape
+    }
+}
+
+/// One lookup-by-name interface over every checkpoint format the toolkit reads
+/// (PyTorch zip, legacy PyTorch, safetensors). Tensors are read lazily from a
+/// memory-mapped file: only the ones asked for are touched.
+public protocol TensorStore: AnyObject {
+    /// A short human-readable name of the file format, e.g. "PyTorch zip".
+    var formatName: String { get }
+    /// The file the tensors come from, for error messages.
+    var path: String { get }
+    /// Every tensor name in the file, sorted.
+    var tensorNames: [String] { get }
+    func info(_ name: String) -> TensorInfo?
+    /// The tensor converted to float32, contiguous, honouring strides and storage offset.
+    func floatTensor(_ name: String) throws -> Tensor
+}

@@ -1,0 +1,141 @@
+import Foundation
+
+extension Kernels {
+    /// y = GroupNorm(x) * gamma + beta, then swish if `fusedSwish`, for one image.
+    ///
+    /// - x, y: (C, HW); y may be x (in place)
+    /// - gamma, beta: (C)
+    /// Statistics are per group of C/groups consecutive channels (biased variance, as
+    /// PyTorch), accumulated in double.
+    public static func groupNorm(
+        input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>,
+        channels: Int, spatial: Int, groups: Int, epsilon: Float,
+        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+        fusedSwish: Bool = false
+    ) {
+        precondition(channels % groups == 0, "\(channels) channels do not split into \(groups) groups")
+        let perGroup = channels / groups
+        let groupCount = perGroup * spatial
+        parallelFor(groups) { range in
+            for gi in range {
+                let (mean, variance) = meanAndVariance(x + gi * groupCount, count: groupCount)
+                let invStd = 1 / (variance + Double(epsilon)).squareRoot()
+                // One pass over memory: y = swish(x * scale + shift), eight lanes at a time.
+                for c in (gi * perGroup)..<((gi + 1) * perGroup) {
+                    let scale = Float(Double(gamma[c]) * invStd)
+                    let shift = beta[c] - Float(mean) * scale
+                    let src = x + c * spatial, dst = y + c * spatial
+                    let vScale = SIMD8<Float>(repeating: scale), vShift = SIMD8<Float>(repeating: shift)
+                    var i = 0
+                    while i + 8 <= spatial {
+                        var v = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self) * vScale + vShift
+                        if fusedSwish { v = swish8(v) }
+                        UnsafeMutableRawPointer(dst + i).storeBytes(of: v, as: SIMD8<Float>.self)
+                        i += 8
+                    }
+                    while i < spatial {
+                        let v = src[i] * scale + shift
+                        dst[i] = fusedSwish ? swishValue(v) : v
+                        i += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// Mean and biased variance of `count` floats, in double. Chunks of 1024 are summed in
+    /// float SIMD lanes, first the values, then the squares around the chunk's own mean (two
+    /// passes over cached data, so no cancellation), and the chunks combined with Chan et al.'s
+    /// pairwise update in double.
+    static func meanAndVariance(_ x: UnsafePointer<Float>, count: Int) -> (mean: Double, variance: Double) {
+        var n = 0.0, mean = 0.0, m2 = 0.0
+        var start = 0
+        while start < count {
+            let length = min(1024, count - start)
+            let chunk = x + start
+            // Summed relative to the chunk's first value, so a large common offset costs no precision.
+            let pivot = chunk[0]
+            var i = 0
+            var sum = SIMD8<Float>.zero
+            while i + 8 <= length {
+                sum += UnsafeRawPointer(chunk + i).loadUnaligned(as: SIMD8<Float>.self) - pivot
+                i += 8
+            }
+            var total = Double(sum.sum())
+            for j in i..<length { total += Double(chunk[j] - pivot) }
+            let chunkMean = Double(pivot) + total / Double(length)
+            let center = SIMD8<Float>(repeating: Float(chunkMean))
+            var squares = SIMD8<Float>.zero
+            i = 0
+            while i + 8 <= length {
+                let d = UnsafeRawPointer(chunk + i).loadUnaligned(as: SIMD8<Float>.self) - center
+                squares += d * d
+                i += 8
+            }
+            var chunkM2 = Double(squares.sum())
+            for j in i..<length { let d = Double(chunk[j]) - chunkMean; chunkM2 += d * d }
+            // The float centre differs from chunkMean by rounding; correct the sum of squares.
+            let offset = chunkMean - Double(Float(chunkMean))
+            chunkM2 -= Double(length) * offset * offset
+            let m = Double(length)
+            let delta = chunkMean - mean
+            let combined = n + m
+            mean += delta * m / combined
+            m2 += chunkM2 + delta * delta * n * m / combined
+            n = combined
+            start += length
+        }
+        return (mean, max(0, m2 / n))
+    }
+
+    /// swish on eight lanes: v / (1 + e^-v).
+    @inline(__always)
+    static func swish8(_ v: SIMD8<Float>) -> SIMD8<Float> {
+        v / (1 + exp8(-v))
+    }
+
+    /// e^x on eight lanes, to about 2 ulp (Cephes' expf: x = n ln2 + r with |r| <= ln2/2,
+    /// a degree-6 polynomial for e^r, then 2^n put into the exponent bits). Inputs are
+    /// clamped to [-87, 88], where float's exponent range ends.
+    @inline(__always)
+    static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        var x = x
+        x.replace(with: SIMD8(repeating: 88), where: x .> 88)
+        x.replace(with: SIMD8(repeating: -87), where: x .< -87)
+        // Round to nearest with the 1.5 * 2^23 trick: adding it leaves n in the low mantissa
+        // bits of `shifted` (no SSE4.1 round or generic float-to-int conversion needed).
+        let magic = SIMD8<Float>(repeating: 12_582_912)
+        let shifted = x * 1.442_695_04 + magic
+        let n = shifted - magic
+        let r = x - n * 0.693_359_375 + n * 2.121_944_4e-4
+        var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
+        p = p * r + 1.398_199_950_7e-3
+        p = p * r + 8.333_451_907_3e-3
+        p = p * r + 4.166_579_589_4e-2
+        p = p * r + 1.666_666_545_9e-1
+        p = p * r + 5.000_000_120_1e-1
+        let er = p * (r * r) + r + 1
+        let exponent = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
+        return er * unsafeBitCast(exponent, to: SIMD8<Float>.self)
+    }
+
+    /// The naive twin of `groupNorm`: the textbook formula, one element at a time.
+    public static func groupNormReference(
+        input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>,
+        channels: Int, spatial: Int, groups: Int, epsilon: Float,
+        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+        fusedSwish: Bool = false
+    ) {
+        let perGroup = channels / groups
+        for gi in 0..<groups {
+            let elements = (gi * perGroup * spatial)..<((gi + 1) * perGroup * spatial)
+            let mean = elements.reduce(0.0) { $0 + Double(x[$1]) } / Double(elements.count)
+            let variance = elements.reduce(0.0) { $0 + (Double(x[$1]) - mean) * (Double(x[$1]) - mean) } / Double(elements.count)
+            for i in elements {
+                let c = i / spatial
+                let v = (Double(x[i]) - mean) / (variance + Double(epsilon)).squareRoot() * Double(gamma[c]) + Double(beta[c])
+                y[i] = fusedSwish ? Float(v / (1 + Foundation.exp(-v))) : Float(v)
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+import Foundation
+
+extension Kernels {
+    /// `y[r, :] += v` for each of `rows` contiguous rows of `width` floats.
+    public static func addRowVector(_ v: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        parallelFor(rows, minimumPerThread: 256) { range in
+            for r in range {
+                let row = y + r * width
+                for i in 0 ..< width { row[i] += v[i] }
+            }
+        }
+    }
+
+    /// Every row of y (rows x width) set to v (width).
+    public static func fillRows(_ y: UnsafeMutablePointer<Float>, with v: UnsafePointer<Float>, rows: Int, width: Int) {
+        parallelFor(rows, minimumPerThread: 256) { range in
+            for r in range { (y + r * width).update(from: v, count: width) }
+        }
+    }
+}
