@@ -2,13 +2,14 @@
 """Writes a GENIE fixture (Tests/PredictorTests/Fixtures/genie-l2-d64 or genie-l2-d64-qknorm): teacher-forced
 goldens of GENIE (STMaskGIT) computed by the PyTorch rebuild tools/torch_genie.py.
 
-    python3 tools/make_genie_fixture.py OUT_DIR --from Tests/PredictorTests/Fixtures/genie-l2-d64
+    python3 tools/make_genie_fixture.py OUT_DIR --from Tests/PredictorTests/Fixtures/genie-l2-d64 --tokens-seed 10
+    python3 tools/make_genie_fixture.py OUT_DIR --from Tests/PredictorTests/Fixtures/genie-l2-d64-qknorm --tokens-seed 11
 
 Needs torch, numpy and safetensors.
-Inputs, taken from the --from folder: config.json, model.safetensors (random weights in the Hugging Face
-layout: embeddings ~N(0, 0.5), linear weights ~N(0, 1/fan_in), biases ~N(0, 0.05)) and tokens_u32.bin
-(one 16-frame window of 16x16 tokens). Those came from a maker that is not in the repository; this
-script does not re-draw them.
+Inputs: config.json and model.safetensors from the --from folder (random weights in the Hugging Face layout:
+embeddings ~N(0, 0.5), linear weights ~N(0, 1/fan_in), biases ~N(0, 0.05)); they came from a maker that is
+not in the repository, and this script does not re-draw them. The token window (16 frames of 16x16) is drawn
+with --tokens-seed (see random_window); without it, tokens_u32.bin is copied from --from.
 Outputs, for every predicted frame t = 1..15 with frames >= t masked (id 262144), one forward each:
 per_timestep.json (CE = CE of vocabulary 0 + CE of vocabulary 1, accuracy = both factors right, and
 their means), logits_t{1,8,15}_f32.bin as (512 classes, 2 vocabularies, 16, 16), samples_u32.bin
@@ -32,19 +33,35 @@ NOTES = ("teacher-forced in time: to predict frame t, frames >= t are the mask t
          "vocabulary 1 holds token // 512")
 
 
+def random_window(seed, frames=16, positions=256, vocab=262144, keep=0.8):
+    """Uniform random tokens for frame 0; each later frame keeps a position's token with probability
+    `keep` and draws a fresh one otherwise, so frames resemble their predecessor as video tokens do."""
+    torch.manual_seed(seed)
+    current = torch.randint(0, vocab, (positions,))
+    window = [current]
+    for _ in range(1, frames):
+        kept = torch.rand(positions) < keep
+        current = torch.where(kept, current, torch.randint(0, vocab, (positions,)))
+        window.append(current)
+    return torch.stack(window)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--from", dest="source", required=True, help="folder with config.json, model.safetensors, tokens_u32.bin")
+    ap.add_argument("--tokens-seed", type=int, help="draw the token window with this seed (10 and 11 for the committed ones)")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     from safetensors.torch import load_file
     torch.set_num_threads(a.threads)
     os.makedirs(a.out, exist_ok=True)
     p = lambda name: os.path.join(a.out, name)
-    for name in ["config.json", "model.safetensors", "tokens_u32.bin"]:
+    for name in ["config.json", "model.safetensors"] + ([] if a.tokens_seed is not None else ["tokens_u32.bin"]):
         if os.path.abspath(os.path.join(a.source, name)) != os.path.abspath(p(name)):
             shutil.copyfile(os.path.join(a.source, name), p(name))
+    if a.tokens_seed is not None:
+        random_window(a.tokens_seed).numpy().astype("<u4").tofile(p("tokens_u32.bin"))
 
     config = json.load(open(p("config.json")))
     model = torch_genie.Genie(config).eval()
