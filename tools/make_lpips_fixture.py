@@ -3,7 +3,7 @@
 
     python3 tools/make_lpips_fixture.py OUT_DIR [--shared ../shared]
 
-Needs torch and numpy (no torchvision, no lpips package): the AlexNet `features` and LPIPS v0.1
+Needs torch, numpy and Pillow (no torchvision, no lpips package): the AlexNet `features` and LPIPS v0.1
 are rebuilt here from ../shared/docs/reference.md section 7.
 - alexnet_test.pth: a random AlexNet backbone in torchvision's state-dict layout (features.{0,3,6,8,10}),
   PyTorch default init under torch.manual_seed(1), plus a tiny `classifier.1` the readers must ignore.
@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 
 import numpy as np
 import torch
@@ -55,9 +54,11 @@ def lpips(features, lin, a, b):
     return total
 
 
-def write_pngs(raw, count, pattern):
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "256x256", "-i", raw,
-                    "-frames:v", str(count), "-start_number", "0", pattern], check=True)
+def write_pngs(raw, prefix):
+    """raw (N,256,256,3) u8 file -> prefix_000.png ...; Pillow's defaults, as the committed files."""
+    from PIL import Image
+    for i, frame in enumerate(np.fromfile(raw, dtype=np.uint8).reshape(-1, 256, 256, 3)):
+        Image.fromarray(frame).save(f"{prefix}_{i:03d}.png")
 
 
 def main():
@@ -83,8 +84,8 @@ def main():
     shutil.copyfile(os.path.join(a.magvit, "decoded_u8.bin"), p("b_u8.bin"))
     load = lambda name: torch.from_numpy(np.fromfile(p(name), dtype=np.uint8)).view(-1, 256, 256, 3).permute(0, 3, 1, 2).float() / 127.5 - 1
     x, y = load("a_u8.bin"), load("b_u8.bin")
-    write_pngs(p("a_u8.bin"), len(x), p("a_%03d.png"))
-    write_pngs(p("b_u8.bin"), len(y), p("b_%03d.png"))
+    write_pngs(p("a_u8.bin"), p("a"))
+    write_pngs(p("b_u8.bin"), p("b"))
     with torch.inference_mode():
         values, same = lpips(features, lin, x, y), lpips(features, lin, x, x)
     with open(p("lpips.json"), "w") as f:

@@ -5,10 +5,9 @@ MAGVIT2 codec computed by the PyTorch rebuild tools/torch_magvit.py.
     python3 tools/make_magvit_fixture.py OUT_DIR [--video ../shared/samples/bikes.mp4]
         [--ckpt Tests/MagvitCodecTests/Fixtures/magvit2-b32-r1/magvit2_test.ckpt] [--frames RAW_U8]
 
-Needs torch and numpy, and ffmpeg on the PATH.
+Needs torch, numpy and Pillow, and ffmpeg on the PATH.
 Frames: bikes.mp4 frames 0 and 40, decoded to RGB by ffmpeg, the centred 272x272 square cut out and
-shrunk to 256x256 with Pillow's bicubic filter (rebuilt below in numpy, so Pillow is not needed);
---frames takes a raw (N,256,256,3) u8 file instead.
+shrunk to 256x256 with Pillow's bicubic filter; --frames takes a raw (N,256,256,3) u8 file instead.
 Weights: the checkpoint is reused (default the committed magvit2_test.ckpt: base 32, 1 block per level,
 random weights with GroupNorm affines around 1 and 0, an EMA copy that differs on purpose and a small
 discriminator entry). It was drawn by a maker that is not in the repository; this script does not re-draw it.
@@ -25,6 +24,7 @@ import sys
 
 import numpy as np
 import torch
+from PIL import Image
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, TOOLS)
@@ -33,38 +33,9 @@ import torch_magvit  # noqa: E402
 ROOT = os.path.join(TOOLS, "..")
 COMMITTED = os.path.join(ROOT, "Tests", "MagvitCodecTests", "Fixtures", "magvit2-b32-r1")
 EVERY, FRAMES, SIDE = 40, 2, 256
-FIXED_POINT_BITS = 22  # Pillow's 8-bit resampler: 32 bits less 8 for the pixel and 2 for headroom
-
-
-def bicubic_kernel(x, a=-0.5):
-    x = abs(x)
-    if x < 1:
-        return ((a + 2) * x - (a + 3)) * x * x + 1
-    return (((x - 5) * x + 8) * x - 4) * a if x < 2 else 0.0
-
-
-def pillow_bicubic_axis(image, size, axis):
-    """One pass of Pillow's bicubic resize (Image.resize(..., BICUBIC)) along an axis of a u8 array: the
-    kernel widened by the shrink factor, weights normalized and rounded to fixed point, the sum rounded
-    and clipped to 0..255. Pillow rounds to u8 between its horizontal and vertical passes; so does this."""
-    source = np.moveaxis(image, axis, 0).astype(np.int64)
-    scale = source.shape[0] / size
-    widen = max(scale, 1.0)
-    out = np.empty((size,) + source.shape[1:], dtype=np.int64)
-    for i in range(size):
-        center = (i + 0.5) * scale
-        first = max(int(center - 2.0 * widen + 0.5), 0)
-        count = min(int(center + 2.0 * widen + 0.5), source.shape[0]) - first
-        weights = np.array([bicubic_kernel((j + first - center + 0.5) / widen) for j in range(count)])
-        weights /= weights.sum()
-        fixed = np.array([int(w * (1 << FIXED_POINT_BITS) + (0.5 if w >= 0 else -0.5)) for w in weights], dtype=np.int64)
-        total = (1 << (FIXED_POINT_BITS - 1)) + np.tensordot(fixed, source[first:first + count], axes=(0, 0))
-        out[i] = np.clip(total >> FIXED_POINT_BITS, 0, 255)
-    return np.moveaxis(out, 0, axis).astype(np.uint8)
-
-
 def frames_from_video(path):
-    """Frames 0, 40, ... of the video as RGB by ffmpeg, centre square, Pillow-bicubic to 256x256."""
+    """Frames 0, 40, ... of the video as RGB by ffmpeg, centre square, Pillow's bicubic to 256x256 (Pillow
+    rounds to u8 between its two passes, so torch's antialiased bicubic is up to 1 off)."""
     probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
                             "-of", "csv=p=0", path], check=True, capture_output=True, text=True).stdout
     width, height = map(int, probe.strip().split(","))
@@ -74,7 +45,7 @@ def frames_from_video(path):
     side = min(width, height)
     x, y = (width - side) // 2, (height - side) // 2
     square = frames[:, y:y + side, x:x + side]
-    return np.stack([pillow_bicubic_axis(pillow_bicubic_axis(f, SIDE, 1), SIDE, 0) for f in square])
+    return np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(f)).resize((SIDE, SIDE), Image.BICUBIC)) for f in square])
 
 
 def main():
@@ -96,8 +67,8 @@ def main():
     if os.path.abspath(a.ckpt) != os.path.abspath(p("magvit2_test.ckpt")):
         shutil.copyfile(a.ckpt, p("magvit2_test.ckpt"))
     frames = torch.from_numpy(np.fromfile(p("frames_u8.bin"), dtype=np.uint8)).view(-1, 256, 256, 3)
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "256x256", "-i", p("frames_u8.bin"),
-                    "-start_number", "0", p("frame_%03d.png")], check=True)
+    for i, frame in enumerate(frames.numpy()):
+        Image.fromarray(frame).save(p(f"frame_{i:03d}.png"))  # Pillow's defaults, as the committed files
 
     enc, dec = torch_magvit.build(p("magvit2_test.ckpt"))  # the plain encoder.*/decoder.* weights, not model_ema.*
     with torch.inference_mode():
