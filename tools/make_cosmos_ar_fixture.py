@@ -8,7 +8,9 @@ Cosmos-Predict1 autoregressive model computed by the PyTorch rebuild tools/torch
 Needs torch and numpy.
 Inputs: model.pt and meta.json from --from (a d64, 2-layer model with the 4B model's key layout, bf16
 weights drawn by a maker that is not in the repository, with seed and init constants in meta.json; this
-script does not re-draw them) and the two 3x32x32 token chunks of the cosmos-dv-c24 fixture.
+script does not re-draw them; its 23 layer and norm tensors are torch.manual_seed(1) normal draws in layer
+order, but tok_embeddings and output share an FSQ-digit component whose recipe was not recovered) and the
+two 3x32x32 token chunks of the cosmos-dv-c24 fixture.
 Outputs (float32 arithmetic on the bf16 values): tokens_i32.bin (2,3,32,32); logits_f32_pos.bin, chunk 0's
 teacher-forced logits at input positions 0, 1, 1023, 2047, 2048, 3071; teacher_forced.json (CE and accuracy
 of latent 2, and CE of latent 1, one causal pass); greedy_i32.bin (2,1024) and free_running.json (prompt =

@@ -12,7 +12,6 @@ here in their smallest form; ReliabilityCheckpointTests and ReliabilityCommandTe
 import json
 import os
 import pickle
-import shutil
 import struct
 import sys
 import zipfile
