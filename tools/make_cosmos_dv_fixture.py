@@ -69,7 +69,8 @@ def draw_weights(clips, quant_conv_candidate=1946):
     x2.5 (sharper attention than random init gives); everything rounded to bf16. Then two data-dependent
     layers, computed in float32 on the bf16 values: quant_conv from candidate k (randn rows from a generator
     seeded k, scaled so each latent channel has std 1.2 over both clips, bias centring it plus 0.3 N; the
-    maker kept the candidate of 2000 whose latents lie farthest from FSQ rounding boundaries, 1946), and
+    maker kept the candidate of 2000 whose latents lay farthest from FSQ rounding boundaries, 1946, by a
+    margin measure not rebuilt here), and
     decoder.conv_out.1 scaled so chunk 1 decodes with std 0.5, its three DC biases moving each colour's mean
     to 0. Returns bf16-valued float32 TokenEncoder and TokenDecoder."""
     torch.manual_seed(0)
