@@ -3,7 +3,7 @@
     /tmp/torchenv/bin/python tools/magvit_reference.py --ckpt /work/big.ckpt --out /tmp/magvit-ref
 
 Decodes frame 0 of the b32 fixture's tokens and encodes frame 0 of its pixels with the
-checkpoint's plain weights (via ../shared/bench/torch_magvit.py, or --bench), writing
+checkpoint's plain weights (via tools/torch_magvit.py, or --bench), writing
 decoded_f32.bin (1,3,256,256) and latents_f32.bin (1,18,16,16), little-endian float32.
 CodecBenchmarkTests compares against them when MAGVIT_BIG_REFERENCE names the directory.
 Development tool only; nothing in the toolkit runs it.
@@ -14,7 +14,7 @@ import numpy as np
 ap = argparse.ArgumentParser()
 ap.add_argument("--ckpt", required=True)
 ap.add_argument("--out", required=True)
-ap.add_argument("--bench", default="/work/shared/bench")
+ap.add_argument("--bench", default=os.path.dirname(os.path.abspath(__file__)), help="folder holding torch_magvit.py")
 ap.add_argument("--threads", type=int, default=2)
 a = ap.parse_args()
 sys.path.insert(0, a.bench)

@@ -126,10 +126,19 @@ def zip_entries(path):
         return [(i.filename, z.read(i.filename)) for i in z.infolist()]
 
 
-def write_zip(path, entries, compression=zipfile.ZIP_STORED):
+# Python's zipfile stamps every entry with the current time; fixing the stamp makes a rerun
+# byte-identical to the committed files (these are the times they were first written).
+ZIP_TIME = (2026, 11, 25, 8, 57, 44)
+ZIP_TIME_BIG_ENDIAN = (2026, 11, 25, 8, 59, 36)
+
+
+def write_zip(path, entries, compression=zipfile.ZIP_STORED, date_time=ZIP_TIME):
     with zipfile.ZipFile(path, "w", compression=compression) as z:
         for name, data in entries:
-            z.writestr(name, data)
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.compress_type = compression
+            info.external_attr = 0o600 << 16  # what writestr(name, ...) records
+            z.writestr(info, data)
 
 
 class Evil:
@@ -163,7 +172,8 @@ def main():
     with open(p("zip64.pt"), "wb") as f:
         f.write(zip64_archive(entries))
     write_zip(p("compressed.pt"), entries, zipfile.ZIP_DEFLATED)
-    write_zip(p("big_endian.pt"), [(n, b"big" if n.endswith("/byteorder") else data) for n, data in entries])
+    write_zip(p("big_endian.pt"), [(n, b"big" if n.endswith("/byteorder") else data) for n, data in entries],
+              date_time=ZIP_TIME_BIG_ENDIAN)
 
     prefix = entries[0][0].split("/")[0]
     evil = [(prefix + "/data.pkl", pickle.dumps({"x": Evil()}, protocol=2)),
