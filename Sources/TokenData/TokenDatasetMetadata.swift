@@ -36,7 +36,7 @@ public struct TokenDatasetMetadata: Equatable, Sendable {
         values["s"] = .int(height)
         values["h"] = .int(height)
         values["w"] = .int(width)
-        values["vocab_size"] = .int(262_144)
+        values["vocab_size"] = .int(Vocabulary.magvit2.size)
         values["hz"] = Self.rate(hz)
         values["tokenizer_ckpt"] = .string(tokenizerCheckpoint)
         values["num_images"] = .int(frameCount)
@@ -44,7 +44,7 @@ public struct TokenDatasetMetadata: Equatable, Sendable {
         tokenDType = .uint32
         self.height = height
         self.width = width
-        vocabularySize = 262_144
+        vocabularySize = Vocabulary.magvit2.size
         self.frameCount = frameCount
     }
 

@@ -10,13 +10,14 @@ private final class PreviousFramePredictor: FramePredictor {
     init(peak: Float) { self.peak = peak }
     var name: String { "previous frame" }
     var maxFrames: Int? { nil }
+    var vocabulary: Vocabulary { .magvit2 }
 
-    func predict(context: [FrameTokens], known: KnownTokens?) throws -> FactoredLogits {
+    func predict(context: [FrameTokens], known: KnownTokens?) throws -> FrameLogits {
         let last = context.last!
-        var logits = FactoredLogits(zerosFor: last.count)
+        var logits = FrameLogits(zerosFor: last.count, vocabulary: .magvit2)
         for (s, token) in last.enumerated() {
-            logits.values[logits.rowStart(vocabulary: 0, position: s) + Int(token % 512)] = peak
-            logits.values[logits.rowStart(vocabulary: 1, position: s) + Int(token / 512)] = peak
+            logits.values[logits.rowStart(factor: 0, position: s) + Int(token % 512)] = peak
+            logits.values[logits.rowStart(factor: 1, position: s) + Int(token / 512)] = peak
         }
         return logits
     }
@@ -65,7 +66,7 @@ final class EvaluationTests: XCTestCase {
     }
 
     func testCrossEntropyOfFlatLogitsIsTwiceLog512() {
-        let logits = FactoredLogits(zerosFor: 4)
+        let logits = FrameLogits(zerosFor: 4, vocabulary: .magvit2)
         XCTAssertEqual(logits.crossEntropySum(truth: [0, 1, 262_143, 7777]) / 4, 2 * log(512), accuracy: 1e-9)
     }
 
