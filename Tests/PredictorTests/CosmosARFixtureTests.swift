@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import Predictor
 import Core
+import TokenData
 
 /// The Cosmos-Predict1 AR model against the fixture `cosmos-ar-d64` written by the PyTorch
 /// reference classes (bf16 weights in the real `model.pt` layout, float32 goldens): logits at
@@ -79,6 +80,26 @@ final class CosmosARFixtureTests: XCTestCase {
             let latent1 = try model.teacherForced(clip: try Self.clip(c), targets: 1024..<2048, file: "fixture")
             let ce1 = (golden["ce_latent1"] as! NSNumber).doubleValue
             XCTAssertEqual(latent1.ce, ce1, accuracy: 1e-5 * ce1)
+        }
+    }
+
+    /// As a `TokenPredictor` over latent frames, the model's frame logits score what the clip
+    /// scorer scores: frame 1 of a two-frame window is latent 1 from latent 0.
+    func testFrameLogitsOfTheTokenPredictorGiveTheClipScorersCrossEntropy() throws {
+        let model = try Self.model()
+        XCTAssertEqual(model.vocabulary, .cosmosDV)
+        XCTAssertEqual(model.maxFrames, 3)
+        let clip = try Self.clip(0)
+        let frames = (0..<2).map { t in clip[(t * 1024)..<((t + 1) * 1024)].map { UInt32($0) } }
+        let logits = try model.teacherForced(windows: [frames])
+        XCTAssertEqual(logits.count, 1)
+        XCTAssertEqual(logits[0].count, 1)
+        XCTAssertEqual(logits[0][0].positions, 1024)
+        XCTAssertEqual(logits[0][0].vocabulary, .cosmosDV)
+        let scorer = try model.teacherForced(clip: Array(clip[..<2048]), targets: 1024..<2048, file: "fixture")
+        XCTAssertEqual(logits[0][0].crossEntropySum(truth: frames[1]) / 1024, scorer.ce, accuracy: 1e-9 * scorer.ce)
+        XCTAssertThrowsError(try model.teacherForced(windows: [[frames[0], Array(frames[1].prefix(1000))]])) { error in
+            XCTAssertEqual("\(error)", "\(model.source): frame 1 has 1000 tokens; a latent frame of the model has 1024")
         }
     }
 

@@ -38,16 +38,31 @@ extension CosmosARModel {
         let h = hidden(Array(tokens.dropLast()), start: 0, cache: cache)
         var ce = 0.0, correct = 0
         var row = targets.lowerBound - 1
+        let vocab = config.vocabSize
+        var rowCE = [Double](repeating: 0, count: 128), rowHit = [Bool](repeating: false, count: 128)
         while row < targets.upperBound - 1 {
             let rows = row..<min(row + 128, targets.upperBound - 1)
             let logits = self.logits(h, rows: rows)
+            // Rows are scored in parallel, then summed in row order (the same sum as one by one).
             logits.withUnsafeBufferPointer { all in
-                for (i, r) in rows.enumerated() {
-                    let line = UnsafeBufferPointer(rebasing: all[(i * config.vocabSize)..<((i + 1) * config.vocabSize)])
-                    let truth = Int(tokens[r + 1])
-                    ce += CrossEntropy.of(line, truth: truth)
-                    if TokenSampler.argmax(line) == truth { correct += 1 }
+                tokens.withUnsafeBufferPointer { tokens in
+                    rowCE.withUnsafeMutableBufferPointer { rowCE in
+                        rowHit.withUnsafeMutableBufferPointer { rowHit in
+                            Kernels.parallelFor(rows.count) { block in
+                                for i in block {
+                                    let line = UnsafeBufferPointer(rebasing: all[(i * vocab)..<((i + 1) * vocab)])
+                                    let truth = Int(tokens[rows.lowerBound + i + 1])
+                                    rowCE[i] = CrossEntropy.of(line, truth: truth)
+                                    rowHit[i] = TokenSampler.argmax(line) == truth
+                                }
+                            }
+                        }
+                    }
                 }
+            }
+            for i in 0..<rows.count {
+                ce += rowCE[i]
+                if rowHit[i] { correct += 1 }
             }
             row = rows.upperBound
         }
