@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(TokenData)
-import TokenData  // the fuzz target compiles this file with Vocabulary.swift, as one module
-#endif
+import TokenData
 
 /// Hyper-parameters of a GENIE (STMaskGIT) checkpoint, read from its `config.json`.
 /// Training-only fields of that file (dropout rates, corruption rates, ...) are ignored.

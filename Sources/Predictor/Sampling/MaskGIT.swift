@@ -11,8 +11,9 @@ public enum RemaskOrder: String, Codable, Sendable, CaseIterable {
 }
 
 /// MaskGIT decoding of whole frames: every position starts masked; each step gets logits for
-/// the frame, samples every factor of the vocabulary (both of MAGVIT2's) at every still-masked position, and, on every step but
-/// the last, masks `ceil(cos(pi/2 * (step+1)/steps) * S)` of the newly sampled positions again.
+/// the frame, samples every factor of the vocabulary (both of MAGVIT2's; a flat vocabulary has
+/// one) at every still-masked position, and, on every step but the last, masks
+/// `ceil(cos(pi/2 * (step+1)/steps) * S)` of the newly sampled positions again.
 /// Positions fixed in earlier steps stay fixed. Many frames are decoded side by side (one
 /// logits call per step for all of them), each with its own random stream, so the result for a
 /// frame does not depend on which other frames share its batch.
