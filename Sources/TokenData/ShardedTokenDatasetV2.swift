@@ -9,8 +9,6 @@ public final class ShardedTokenDatasetV2: @unchecked Sendable {
     public static let latentFramesPerClip = 3
     public static let latentSide = 32
     public static let stateWidth = 25
-    /// Cosmos DV8x8x8 FSQ levels 8,8,8,5,5,5.
-    public static let codebookSize = 64_000
 
     public enum Layout: String, Sendable { case subfolders, flat }
 
@@ -120,7 +118,7 @@ public final class ShardedTokenDatasetV2: @unchecked Sendable {
                 let value = shard.video.int32LE(at: 4 * i)
                 summary.tokenMinimum = min(summary.tokenMinimum ?? value, value)
                 summary.tokenMaximum = max(summary.tokenMaximum ?? value, value)
-                if value < 0 || Int(value) >= Self.codebookSize { summary.tokensOutOfRange += 1 }
+                if value < 0 || Int(value) >= Vocabulary.cosmosDV.size { summary.tokensOutOfRange += 1 }
             }
             for i in 0..<shard.frameCount { segmentIDs.insert(shard.segmentIndices.int32LE(at: 4 * i)) }
             if let states = shard.states {

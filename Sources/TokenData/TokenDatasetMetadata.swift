@@ -21,7 +21,8 @@ public struct TokenDatasetMetadata: Equatable, Sendable {
     public static let maxFrameCount = 1 << 36
 
     /// The metadata the real MAGVIT2 datasets carry.
-    public init(frameCount: Int, hz: Int, tokenizerCheckpoint: String, height: Int = 16, width: Int = 16,
+    public init(frameCount: Int, hz: Int, tokenizerCheckpoint: String,
+                height: Int = TokenGrid.magvit2.height, width: Int = TokenGrid.magvit2.width,
                 extra: [String: JSONValue] = [:]) {
         self.init(frameCount: frameCount, hz: Double(hz), tokenizerCheckpoint: tokenizerCheckpoint, height: height,
                   width: width, extra: extra)
@@ -29,14 +30,15 @@ public struct TokenDatasetMetadata: Equatable, Sendable {
 
     /// `hz` is kept exact: a whole rate is written as an integer (as the 1X files have it), any
     /// other as the number it is (2.5, 29.97002997...).
-    public init(frameCount: Int, hz: Double, tokenizerCheckpoint: String, height: Int = 16, width: Int = 16,
+    public init(frameCount: Int, hz: Double, tokenizerCheckpoint: String,
+                height: Int = TokenGrid.magvit2.height, width: Int = TokenGrid.magvit2.width,
                 extra: [String: JSONValue] = [:]) {
         var values = extra
         values["token_dtype"] = .string("uint32")
         values["s"] = .int(height)
         values["h"] = .int(height)
         values["w"] = .int(width)
-        values["vocab_size"] = .int(262_144)
+        values["vocab_size"] = .int(Vocabulary.magvit2.size)
         values["hz"] = Self.rate(hz)
         values["tokenizer_ckpt"] = .string(tokenizerCheckpoint)
         values["num_images"] = .int(frameCount)
@@ -44,7 +46,7 @@ public struct TokenDatasetMetadata: Equatable, Sendable {
         tokenDType = .uint32
         self.height = height
         self.width = width
-        vocabularySize = 262_144
+        vocabularySize = Vocabulary.magvit2.size
         self.frameCount = frameCount
     }
 

@@ -80,8 +80,8 @@ public final class TokenDatasetV2Writer {
             guard clip.count == Self.tokensPerClip else {
                 throw DatasetError(target.path, "clip \(i) has \(clip.count) codes; expected \(Self.tokensPerClip) (3x32x32)")
             }
-            if let bad = clip.first(where: { $0 < 0 || Int($0) >= ShardedTokenDatasetV2.codebookSize }) {
-                throw DatasetError(target.path, "clip \(i) holds code \(bad), outside 0 ..< \(ShardedTokenDatasetV2.codebookSize)")
+            if let bad = clip.first(where: { $0 < 0 || Int($0) >= Vocabulary.cosmosDV.size }) {
+                throw DatasetError(target.path, "clip \(i) holds code \(bad), outside 0 ..< \(Vocabulary.cosmosDV.size)")
             }
         }
         pending.append(PendingShard(clips: clips, frameCount: frameCount, segmentID: nextSegmentID))

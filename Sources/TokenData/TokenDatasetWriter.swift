@@ -40,14 +40,16 @@ public final class TokenDatasetWriter {
     /// Starts a new dataset at `target` with the metadata the real MAGVIT2 datasets carry
     /// (uint32 tokens, 16x16, vocab_size 262144); `extraMetadata` keys are added to it.
     /// An existing `target` is an error unless `replaceExisting` is set.
-    public static func create(at target: URL, hz: Int, tokenizerCheckpoint: String, height: Int = 16, width: Int = 16,
+    public static func create(at target: URL, hz: Int, tokenizerCheckpoint: String,
+                              height: Int = TokenGrid.magvit2.height, width: Int = TokenGrid.magvit2.width,
                               extraMetadata: [String: JSONValue] = [:], replaceExisting: Bool = false) throws -> TokenDatasetWriter {
         try create(at: target, hz: Double(hz), tokenizerCheckpoint: tokenizerCheckpoint, height: height, width: width,
                    extraMetadata: extraMetadata, replaceExisting: replaceExisting)
     }
 
     /// `hz` is stored exactly (2.5 stays 2.5).
-    public static func create(at target: URL, hz: Double, tokenizerCheckpoint: String, height: Int = 16, width: Int = 16,
+    public static func create(at target: URL, hz: Double, tokenizerCheckpoint: String,
+                              height: Int = TokenGrid.magvit2.height, width: Int = TokenGrid.magvit2.width,
                               extraMetadata: [String: JSONValue] = [:], replaceExisting: Bool = false) throws -> TokenDatasetWriter {
         let existing = try Self.checkReplaceable(target, replaceExisting: replaceExisting)
         let metadata = TokenDatasetMetadata(frameCount: 0, hz: hz, tokenizerCheckpoint: tokenizerCheckpoint,

@@ -45,6 +45,11 @@ public enum Vocabulary: Equatable, Hashable, Sendable, CustomStringConvertible {
 
     public func contains(_ token: UInt32) -> Bool { Int(token) < size }
 
+    /// `size` as messages show it: a power of two as "2^18", any other number in digits.
+    public var sizeText: String {
+        size > 0 && size.nonzeroBitCount == 1 ? "2^\(size.trailingZeroBitCount)" : "\(size)"
+    }
+
     /// The class `token` has in softmax `factor` (for flat vocabularies, the token itself).
     @inlinable public func digit(of token: UInt32, factor: Int) -> Int {
         switch self {

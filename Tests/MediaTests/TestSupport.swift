@@ -17,13 +17,9 @@ func folderContents(_ url: URL) throws -> [String] {
     try FileManager.default.contentsOfDirectory(atPath: url.path).sorted()
 }
 
-/// Deterministic pseudo-random pixels (xorshift), so failures reproduce.
+/// Deterministic pseudo-random pixels (the tests' SplitMix64), so failures reproduce.
 func noiseImage(width: Int, height: Int, seed: UInt64) -> RGBImage {
-    var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-    var pixels = [UInt8](repeating: 0, count: width * height * 3)
-    for i in pixels.indices {
-        state ^= state << 13; state ^= state >> 7; state ^= state << 17
-        pixels[i] = UInt8(truncatingIfNeeded: state >> 24)
-    }
+    var rng = SplitMix64(seed: seed)
+    let pixels = (0 ..< width * height * 3).map { _ in UInt8(truncatingIfNeeded: rng.next() >> 56) }
     return RGBImage(width: width, height: height, pixels: pixels)
 }

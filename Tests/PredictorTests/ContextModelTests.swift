@@ -32,7 +32,7 @@ final class ContextModelTests: XCTestCase {
             XCTAssertEqual(logits.positions, 256)
             for v in 0..<2 {
                 for s in 0..<256 {
-                    let start = logits.rowStart(vocabulary: v, position: s)
+                    let start = logits.rowStart(factor: v, position: s)
                     let total = logits.values[start..<(start + 512)].reduce(0.0) { $0 + exp(Double($1)) }
                     XCTAssertEqual(total, 1, accuracy: 1e-4, "vocabulary \(v), position \(s)")
                 }

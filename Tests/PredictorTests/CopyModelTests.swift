@@ -9,7 +9,7 @@ final class CopyModelTests: XCTestCase {
         let logits = try CopyPredictor(mixing: 0.2).predict(context: [[UInt32](repeating: 0, count: 256), previous], known: nil)
         for v in 0..<2 {
             for s in [0, 17, 255] {
-                let start = logits.rowStart(vocabulary: v, position: s)
+                let start = logits.rowStart(factor: v, position: s)
                 let row = logits.values[start..<(start + 512)].map { Double(exp($0)) }
                 let expected = Int(v == 0 ? previous[s] % 512 : previous[s] / 512)
                 XCTAssertEqual(row.reduce(0, +), 1, accuracy: 1e-5)
@@ -18,7 +18,7 @@ final class CopyModelTests: XCTestCase {
             }
         }
         // CE when the next frame repeats the previous one: 2 * -log(0.8 + 0.2/512).
-        XCTAssertEqual(logits.baselineCrossEntropy(target: previous), -2 * log(0.8 + 0.2 / 512), accuracy: 1e-5)
+        XCTAssertEqual(logits.crossEntropySum(truth: previous) / Double(logits.positions), -2 * log(0.8 + 0.2 / 512), accuracy: 1e-5)
     }
 
     func testFitMixingMinimizesCrossEntropyOnItsWindows() throws {

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import Predictor
 import Core
+import TokenData
 
 /// The Cosmos-Predict1 AR model against the fixture `cosmos-ar-d64` written by the PyTorch
 /// reference classes (bf16 weights in the real `model.pt` layout, float32 goldens): logits at
@@ -82,6 +83,26 @@ final class CosmosARFixtureTests: XCTestCase {
         }
     }
 
+    /// As a `TokenPredictor` over latent frames, the model's frame logits score what the clip
+    /// scorer scores: frame 1 of a two-frame window is latent 1 from latent 0.
+    func testFrameLogitsOfTheTokenPredictorGiveTheClipScorersCrossEntropy() throws {
+        let model = try Self.model()
+        XCTAssertEqual(model.vocabulary, .cosmosDV)
+        XCTAssertEqual(model.maxFrames, 3)
+        let clip = try Self.clip(0)
+        let frames = (0..<2).map { t in clip[(t * 1024)..<((t + 1) * 1024)].map { UInt32($0) } }
+        let logits = try model.teacherForced(windows: [frames])
+        XCTAssertEqual(logits.count, 1)
+        XCTAssertEqual(logits[0].count, 1)
+        XCTAssertEqual(logits[0][0].positions, 1024)
+        XCTAssertEqual(logits[0][0].vocabulary, .cosmosDV)
+        let scorer = try model.teacherForced(clip: Array(clip[..<2048]), targets: 1024..<2048, file: "fixture")
+        XCTAssertEqual(logits[0][0].crossEntropySum(truth: frames[1]) / 1024, scorer.ce, accuracy: 1e-9 * scorer.ce)
+        XCTAssertThrowsError(try model.teacherForced(windows: [[frames[0], Array(frames[1].prefix(1000))]])) { error in
+            XCTAssertEqual("\(error)", "\(model.source): frame 1 has 1000 tokens; a latent frame of the model has 1024")
+        }
+    }
+
     func testGreedyGenerationAndFreeRunningCrossEntropyMatchReference() throws {
         let model = try Self.model()
         let greedy = try Self.readWords("greedy_i32.bin").map { Int32(bitPattern: $0) }
@@ -89,7 +110,7 @@ final class CosmosARFixtureTests: XCTestCase {
         for c in 0..<2 {
             let clip = try Self.clip(c)
             var rng = Xoshiro256(seed: 0)
-            let result = try model.generate(prompt: Array(clip[..<Self.prompt]), count: 1024, sampler: CosmosARSampler(temperature: 0),
+            let result = try model.generate(prompt: Array(clip[..<Self.prompt]), count: 1024, sampler: TokenSampler.cosmos(temperature: 0),
                                             using: &rng, truth: Array(clip[Self.prompt...]), file: "fixture")
             let expected = Array(greedy[(c * 1024)..<((c + 1) * 1024)])
             if let first = zip(result.codes, expected).enumerated().first(where: { $0.element.0 != $0.element.1 }) {
@@ -107,24 +128,24 @@ final class CosmosARFixtureTests: XCTestCase {
         let hidden = model.hidden(try Self.clip(0), start: 0, cache: model.makeCache())
         for entry in topp["entries"] as! [[String: Any]] {
             let position = entry["position"] as! Int
-            let sampler = CosmosARSampler(temperature: (entry["temperature"] as! NSNumber).floatValue,
-                                          topP: (entry["top_p"] as! NSNumber).floatValue)
+            let sampler = TokenSampler.cosmos(temperature: (entry["temperature"] as! NSNumber).floatValue,
+                                             topP: (entry["top_p"] as! NSNumber).floatValue)
             let logits = model.logits(hidden, rows: position..<(position + 1))
-            let kept = logits.withUnsafeBufferPointer { sampler.filtered($0) }
+            let kept = logits.withUnsafeBufferPointer { sampler.candidates($0) }
             let golden = (entry["entries"] as! [[NSNumber]]).map { (index: $0[0].intValue, probability: $0[1].floatValue) }
             XCTAssertEqual(kept.count, golden.count, "position \(position) T \(sampler.temperature): kept codes")
             XCTAssertEqual(Set(kept.map(\.index)), Set(golden.map(\.index)), "position \(position): support")
-            let mine = Dictionary(uniqueKeysWithValues: kept.map { ($0.index, $0.probability) })
+            let mine = Dictionary(uniqueKeysWithValues: kept.map { ($0.index, $0.weight) })
             let worst = golden.map { abs((mine[$0.index] ?? 0) - $0.probability) }.max() ?? 0
             XCTAssertLessThanOrEqual(worst, 1e-6, "position \(position) T \(sampler.temperature)")
         }
         for synthetic in topp["synthetic"] as! [[String: Any]] {
             let logits = (synthetic["logits"] as! [NSNumber]).map(\.floatValue)
             let expected = (synthetic["probs"] as! [NSNumber]).map(\.floatValue)
-            let sampler = CosmosARSampler(temperature: (synthetic["temperature"] as! NSNumber).floatValue,
-                                          topP: (synthetic["top_p"] as! NSNumber).floatValue)
+            let sampler = TokenSampler.cosmos(temperature: (synthetic["temperature"] as! NSNumber).floatValue,
+                                             topP: (synthetic["top_p"] as! NSNumber).floatValue)
             var dense = [Float](repeating: 0, count: logits.count)
-            for (index, p) in logits.withUnsafeBufferPointer({ sampler.filtered($0) }) { dense[index] = p }
+            for (index, p) in logits.withUnsafeBufferPointer({ sampler.candidates($0) }) { dense[index] = p }
             XCTAssertEqual(dense.map { $0 > 0 }, expected.map { $0 > 0 }, "synthetic \(logits.prefix(4)): support")
             for (a, b) in zip(dense, expected) { XCTAssertEqual(a, b, accuracy: 1e-6) }
         }
@@ -134,15 +155,15 @@ final class CosmosARFixtureTests: XCTestCase {
         let model = try Self.model()
         let hidden = model.hidden(Array(try Self.clip(0)[..<2048]), start: 0, cache: model.makeCache())
         let logits = model.logits(hidden, rows: 2047..<2048)
-        let sampler = CosmosARSampler(temperature: 1, topP: 0.8)
-        let support = Set(logits.withUnsafeBufferPointer { sampler.filtered($0) }.map(\.index))
+        let sampler = TokenSampler.cosmos(temperature: 1, topP: 0.8)
+        let support = Set(logits.withUnsafeBufferPointer { sampler.candidates($0) }.map(\.index))
         var rng = Xoshiro256(seed: 7)
         var draws: [Int] = []
-        for _ in 0..<200 { draws.append(logits.withUnsafeBufferPointer { sampler.sample($0, using: &rng) }) }
+        for _ in 0..<200 { draws.append(logits.withUnsafeBufferPointer { sampler.pick($0, using: &rng) }) }
         XCTAssertTrue(draws.allSatisfy(support.contains))
         XCTAssertGreaterThan(Set(draws).count, 100, "200 draws over \(support.count) codes should rarely repeat")
         var again = Xoshiro256(seed: 7)
-        XCTAssertEqual(draws.first, logits.withUnsafeBufferPointer { sampler.sample($0, using: &again) }, "same seed, same draw")
+        XCTAssertEqual(draws.first, logits.withUnsafeBufferPointer { sampler.pick($0, using: &again) }, "same seed, same draw")
     }
 
     func testCodesOutsideTheVocabularyAndTooLongPromptsAreRejected() throws {

@@ -7,16 +7,21 @@ import TokenData
 /// 0 elsewhere. Uses the protocol's default (one `predict` per frame) teacher forcing.
 private final class PreviousFramePredictor: FramePredictor {
     let peak: Float
-    init(peak: Float) { self.peak = peak }
+    let vocabulary: Vocabulary
+    init(peak: Float, vocabulary: Vocabulary = .magvit2) {
+        self.peak = peak
+        self.vocabulary = vocabulary
+    }
     var name: String { "previous frame" }
     var maxFrames: Int? { nil }
 
-    func predict(context: [FrameTokens], known: KnownTokens?) throws -> FactoredLogits {
+    func predict(context: [FrameTokens], known: KnownTokens?) throws -> FrameLogits {
         let last = context.last!
-        var logits = FactoredLogits(zerosFor: last.count)
+        var logits = FrameLogits(zerosFor: last.count, vocabulary: vocabulary)
         for (s, token) in last.enumerated() {
-            logits.values[logits.rowStart(vocabulary: 0, position: s) + Int(token % 512)] = peak
-            logits.values[logits.rowStart(vocabulary: 1, position: s) + Int(token / 512)] = peak
+            for f in 0 ..< vocabulary.factors {
+                logits.values[logits.rowStart(factor: f, position: s) + vocabulary.digit(of: token, factor: f)] = peak
+            }
         }
         return logits
     }
@@ -64,8 +69,34 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(report.predictor, "previous frame")
     }
 
+    /// A predictor over a flat vocabulary goes through the same evaluator, MaskGIT and CE:
+    /// one softmax of `size` classes per position.
+    func testFlatVocabularyPredictorIsScoredWithOneSoftmaxPerPosition() throws {
+        let peak: Float = 3, positions = 8, frames = 4, size = 1000
+        let data = windows(count: 2, frames: frames, positions: positions).map { $0.map { $0.map { $0 % UInt32(size) } } }
+        let evaluator = TeacherForcedEvaluator(settings: EvaluationSettings(maskgitSteps: 2, temperature: 0))
+        let report = try evaluator.evaluate(PreviousFramePredictor(peak: peak, vocabulary: .flat(size: size)), windows: data)
+        let z = exp(Double(peak)) + Double(size - 1)
+        let right = log(z) - Double(peak), wrong = log(z)
+        var ce = 0.0, correct = 0, tokens = 0
+        for window in data {
+            for t in 1 ..< frames {
+                for (previous, truth) in zip(window[t - 1], window[t]) {
+                    ce += previous == truth ? right : wrong
+                    correct += previous == truth ? 1 : 0
+                    tokens += 1
+                }
+            }
+        }
+        XCTAssertEqual(report.ce, ce / Double(tokens), accuracy: 1e-9)
+        XCTAssertEqual(report.accuracy, Double(correct) / Double(tokens), accuracy: 1e-12)
+        let logits = FrameLogits(zerosFor: 3, vocabulary: .cosmosDV)
+        XCTAssertEqual(logits.values.count, 3 * 64_000)
+        XCTAssertEqual(logits.crossEntropySum(truth: [0, 63_999, 12_345]) / 3, log(64_000), accuracy: 1e-9)
+    }
+
     func testCrossEntropyOfFlatLogitsIsTwiceLog512() {
-        let logits = FactoredLogits(zerosFor: 4)
+        let logits = FrameLogits(zerosFor: 4, vocabulary: .magvit2)
         XCTAssertEqual(logits.crossEntropySum(truth: [0, 1, 262_143, 7777]) / 4, 2 * log(512), accuracy: 1e-9)
     }
 
@@ -99,6 +130,12 @@ final class EvaluationTests: XCTestCase {
         data[1][2][0] = 262_144
         XCTAssertThrowsError(try evaluator.evaluate(PreviousFramePredictor(peak: 1), windows: data)) {
             XCTAssertTrue("\($0)".contains("window 1, frame 2"), "\($0)")
+            XCTAssertEqual("\($0)", "window 1, frame 2: token 262144 is not below 2^18")
+        }
+        var flat = [[FrameTokens]](repeating: [FrameTokens](repeating: FrameTokens(repeating: 0, count: 8), count: 3), count: 2)
+        flat[1][2][0] = 999
+        XCTAssertThrowsError(try evaluator.evaluate(PreviousFramePredictor(peak: 1, vocabulary: .flat(size: 999)), windows: flat)) {
+            XCTAssertEqual("\($0)", "window 1, frame 2: token 999 is not below 999")
         }
         XCTAssertThrowsError(try evaluator.evaluate(PreviousFramePredictor(peak: 1), windows: [[[UInt32](repeating: 0, count: 8)]])) {
             XCTAssertTrue("\($0)".contains("at least 2"), "\($0)")

@@ -63,7 +63,7 @@ final class GenieFixtureTests: XCTestCase {
                 for k in 0 ..< 512 {
                     for v in 0 ..< 2 {
                         for s in 0 ..< 256 {
-                            worst = max(worst, abs(got.values[got.rowStart(vocabulary: v, position: s) + k] - want[(k * 2 + v) * 256 + s]))
+                            worst = max(worst, abs(got.values[got.rowStart(factor: v, position: s) + k] - want[(k * 2 + v) * 256 + s]))
                         }
                     }
                 }

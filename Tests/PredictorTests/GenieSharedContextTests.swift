@@ -18,7 +18,7 @@ final class GenieSharedContextTests: XCTestCase {
         return (0 ..< frames).map { _ in (0 ..< positions).map { _ in UInt32(rng.next() % 262_144) } }
     }
 
-    private func maxAbsDifference(_ a: FactoredLogits, _ b: FactoredLogits) -> Float {
+    private func maxAbsDifference(_ a: FrameLogits, _ b: FrameLogits) -> Float {
         zip(a.values, b.values).reduce(0) { max($0, abs($1.0 - $1.1)) }
     }
 

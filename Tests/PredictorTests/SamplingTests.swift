@@ -87,10 +87,10 @@ final class SamplingTests: XCTestCase {
 
     /// Logits that prefer token (position + 1) in both vocabularies, with confidence rising
     /// with the position, so least-confident order is known.
-    private func positionalLogits(positions: Int) -> FactoredLogits {
-        var logits = FactoredLogits(zerosFor: positions)
+    private func positionalLogits(positions: Int) -> FrameLogits {
+        var logits = FrameLogits(zerosFor: positions, vocabulary: .magvit2)
         for v in 0 ..< 2 {
-            for s in 0 ..< positions { logits.values[logits.rowStart(vocabulary: v, position: s) + s + 1] = Float(s) * 0.05 }
+            for s in 0 ..< positions { logits.values[logits.rowStart(factor: v, position: s) + s + 1] = Float(s) * 0.05 }
         }
         return logits
     }
@@ -133,7 +133,7 @@ final class SamplingTests: XCTestCase {
     }
 
     func testSeededDecodingIsReproducible() throws {
-        let logits = FactoredLogits(positions: 64, values: randomLogits(2 * 64 * 512, seed: 4))
+        let logits = FrameLogits(vocabulary: .magvit2, positions: 64, values: randomLogits(2 * 64 * 512, seed: 4))
         let maskgit = MaskGIT(steps: 3, sampler: TokenSampler(temperature: 1, topP: 0.9))
         func run(seed: UInt64) throws -> [FrameTokens] {
             maskgit.decode(positions: 64, seed: seed, streams: [0, 1]) { known in known.map { _ in logits } }.tokens
@@ -160,7 +160,7 @@ final class SamplingTests: XCTestCase {
         let expected = try model.predict(context: Array(history[2 ..< 5]), known: nil)
         let argmax = (0 ..< 8).map { s -> UInt32 in
             let best = (0 ..< 2).map { v in
-                let row = Array(expected.values[expected.rowStart(vocabulary: v, position: s) ..< expected.rowStart(vocabulary: v, position: s) + 512])
+                let row = Array(expected.values[expected.rowStart(factor: v, position: s) ..< expected.rowStart(factor: v, position: s) + 512])
                 return UInt32(row.firstIndex(of: row.max()!)!)
             }
             return best[1] * 512 + best[0]

@@ -18,10 +18,10 @@ public final class ContextModel: FramePredictor, @unchecked Sendable {
 
     public init(bitProbabilities: [Float], stride: Int, trainingFrames: Int) throws {
         guard bitProbabilities.count == BitContexts.count else {
-            throw BaselineError("context model", "has \(bitProbabilities.count) probabilities; expected \(BitContexts.count)")
+            throw DatasetError("context model", "has \(bitProbabilities.count) probabilities; expected \(BitContexts.count)")
         }
         if let bad = bitProbabilities.firstIndex(where: { !($0 > 0 && $0 < 1) }) {
-            throw BaselineError("context model", "probability \(bitProbabilities[bad]) of context \(bad) is not in (0, 1)")
+            throw DatasetError("context model", "probability \(bitProbabilities[bad]) of context \(bad) is not in (0, 1)")
         }
         self.bitProbabilities = bitProbabilities
         self.stride = stride
@@ -32,27 +32,30 @@ public final class ContextModel: FramePredictor, @unchecked Sendable {
 
     public var name: String { "context (stride \(stride), \(trainingFrames) training frames)" }
     public var maxFrames: Int? { nil }
+    /// MAGVIT2's tokens: two factors of 9 bits (`BitContexts` predicts them bit by bit).
+    public var vocabulary: Vocabulary { .magvit2 }
 
     /// Logits are normalized log-probabilities. Ignores `known`: positions are predicted from
     /// earlier frames only.
-    public func predict(context: [FrameTokens], known: [UInt32?]?) throws -> FactoredLogits {
-        guard let previous = context.last else { return FactoredLogits(zerosFor: 256) }
+    public func predict(context: [FrameTokens], known: [UInt32?]?) throws -> FrameLogits {
+        let vocabulary = vocabulary, classes = vocabulary.classes
+        guard let previous = context.last else { return FrameLogits(zerosFor: TokenGrid.magvit2.positions, vocabulary: vocabulary) }
         let beforePrevious = context.count >= 2 && context[context.count - 2].count == previous.count ? context[context.count - 2] : nil
         let positions = previous.count
         let width = BitContexts.gridWidth(positions: positions)
         let motion = BitContexts.motionLevel(previous: previous, beforePrevious: beforePrevious)
-        var values = [Float](repeating: 0, count: 2 * positions * FactoredLogits.classes)
+        var values = [Float](repeating: 0, count: positions * vocabulary.logitsPerPosition)
         let bases = UnsafeMutablePointer<Int>.allocate(capacity: BitContexts.bits)
         defer { bases.deallocate() }
         // Partial log-probabilities of every prefix of decided bits, and how many of its
         // bits differ from the previous token: level by level down the binary tree.
-        var sums = [Float](repeating: 0, count: 512), nextSums = sums
-        var mismatches = [Int](repeating: 0, count: 512), nextMismatches = mismatches
+        var sums = [Float](repeating: 0, count: classes), nextSums = sums
+        var mismatches = [Int](repeating: 0, count: classes), nextMismatches = mismatches
         previous.withUnsafeBufferPointer { prev in
             let earlierFrame = beforePrevious ?? []
             earlierFrame.withUnsafeBufferPointer { earlier in
                 values.withUnsafeMutableBufferPointer { out in
-                    for v in 0..<2 {
+                    for v in 0..<vocabulary.factors {
                         for s in 0..<positions {
                             BitContexts.baseIndices(previous: prev, beforePrevious: beforePrevious == nil ? nil : earlier,
                                                     position: s, vocabulary: v, width: width, motion: motion, into: bases)
@@ -74,26 +77,13 @@ public final class ContextModel: FramePredictor, @unchecked Sendable {
                                 swap(&sums, &nextSums)
                                 swap(&mismatches, &nextMismatches)
                             }
-                            let start = (v * positions + s) * FactoredLogits.classes
-                            for k in 0..<512 { out[start + k] = sums[k] }
+                            let start = (v * positions + s) * classes
+                            for k in 0..<classes { out[start + k] = sums[k] }
                         }
                     }
                 }
             }
         }
-        return FactoredLogits(positions: positions, values: values)
+        return FrameLogits(vocabulary: vocabulary, positions: positions, values: values)
     }
-}
-
-/// A problem with a baseline model or its file, naming the file (or the model), in one line.
-public struct BaselineError: Error, CustomStringConvertible, Equatable {
-    public var path: String
-    public var problem: String
-
-    public init(_ path: String, _ problem: String) {
-        self.path = path
-        self.problem = problem
-    }
-
-    public var description: String { "\(path): \(problem)" }
 }

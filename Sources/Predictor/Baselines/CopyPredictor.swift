@@ -11,7 +11,7 @@ public final class CopyPredictor: FramePredictor {
     public let mixing: Float
 
     public init(mixing: Float = CopyPredictor.defaultMixing) throws {
-        guard mixing > 0, mixing <= 1 else { throw BaselineError("copy", "mixing weight \(mixing) is not in (0, 1]") }
+        guard mixing > 0, mixing <= 1 else { throw DatasetError("copy", "mixing weight \(mixing) is not in (0, 1]") }
         self.mixing = mixing
     }
 
@@ -19,18 +19,21 @@ public final class CopyPredictor: FramePredictor {
 
     public var name: String { "copy (eps \(String(format: "%.4g", mixing)))" }
     public var maxFrames: Int? { nil }
+    public var vocabulary: Vocabulary { .magvit2 }
 
     /// Ignores `known`: each position is predicted from the previous frame alone.
-    public func predict(context: [FrameTokens], known: [UInt32?]?) throws -> FactoredLogits {
-        guard let previous = context.last else { return FactoredLogits(zerosFor: 256) }
-        let classes = FactoredLogits.classes
+    public func predict(context: [FrameTokens], known: [UInt32?]?) throws -> FrameLogits {
+        let vocabulary = vocabulary
+        guard let previous = context.last else { return FrameLogits(zerosFor: TokenGrid.magvit2.positions, vocabulary: vocabulary) }
+        let classes = vocabulary.classes
         let other = log(mixing / Float(classes))
         let same = log(1 - mixing + mixing / Float(classes))
-        var logits = FactoredLogits(positions: previous.count,
-                                    values: [Float](repeating: other, count: 2 * previous.count * classes))
+        var logits = FrameLogits(vocabulary: vocabulary, positions: previous.count,
+                                 values: [Float](repeating: other, count: previous.count * vocabulary.logitsPerPosition))
         for (s, token) in previous.enumerated() {
-            logits.values[logits.rowStart(vocabulary: 0, position: s) + Int(token % 512)] = same
-            logits.values[logits.rowStart(vocabulary: 1, position: s) + Int(token / 512)] = same
+            for f in 0 ..< vocabulary.factors {
+                logits.values[logits.rowStart(factor: f, position: s) + vocabulary.digit(of: token, factor: f)] = same
+            }
         }
         return logits
     }
@@ -41,14 +44,17 @@ public final class CopyPredictor: FramePredictor {
     /// vocabulary is -a log(1 - eps*511/512) - (1 - a) log(eps/512), minimized at
     /// eps = 512 (1 - a) / 511 (clamped to [1e-6, 1]).
     public static func fit(dataset: TokenDataset, windows: WindowSet) -> CopyPredictor {
+        let magvit2 = Vocabulary.magvit2
         var same = 0
         var total = 0
         for w in 0..<windows.count {
             let frames = windows.frames(w, in: dataset)
             for t in 1..<frames.count {
                 for (previous, next) in zip(frames[t - 1], frames[t]) {
-                    same += (previous % 512 == next % 512 ? 1 : 0) + (previous / 512 == next / 512 ? 1 : 0)
-                    total += 2
+                    for f in 0 ..< magvit2.factors {
+                        same += magvit2.digit(of: previous, factor: f) == magvit2.digit(of: next, factor: f) ? 1 : 0
+                    }
+                    total += magvit2.factors
                 }
             }
         }
@@ -57,6 +63,7 @@ public final class CopyPredictor: FramePredictor {
     }
 
     public static func optimalMixing(matchFraction a: Double) -> Float {
-        Float(min(1, max(1e-6, 512 * (1 - a) / 511)))
+        let classes = Double(Vocabulary.magvit2.classes)
+        return Float(min(1, max(1e-6, classes * (1 - a) / (classes - 1))))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TokenData
 
 /// The sizes of a Cosmos-Predict1 autoregressive transformer. Everything but `ropeTheta`,
 /// `normEps` and `latentShape` is read off the checkpoint's tensor shapes (see the loader);
@@ -19,7 +20,7 @@ public struct CosmosARConfig: Codable, Equatable, Sendable {
 
     /// The 4B the 1X fork runs: 16 layers of width 4096, 32 heads over 8 kv heads.
     public static let cosmos4B = CosmosARConfig(dim: 4096, layers: 16, heads: 32, kvHeads: 8, headDim: 128,
-                                                ffnHidden: 14336, vocabSize: 64000)
+                                                ffnHidden: 14336, vocabSize: Vocabulary.cosmosDV.size)
 
     public init(dim: Int, layers: Int, heads: Int, kvHeads: Int, headDim: Int, ffnHidden: Int, vocabSize: Int,
                 ropeTheta: Float = 500_000, latentShape: [Int] = [3, 32, 32]) {
@@ -35,6 +36,8 @@ public struct CosmosARConfig: Codable, Equatable, Sendable {
     }
 
     public var maxSequenceLength: Int { latentShape.reduce(1, *) }
+    /// The codes the head scores, one flat softmax (`Vocabulary.cosmosDV` for the 1X data).
+    public var vocabulary: Vocabulary { .flat(size: vocabSize) }
     public var tokensPerLatentFrame: Int { latentShape.dropFirst().reduce(1, *) }
 
     /// Channels of a head given to time and to each spatial axis: s = (headDim / 6) * 2 with

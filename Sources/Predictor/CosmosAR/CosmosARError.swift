@@ -8,6 +8,7 @@ public struct CosmosARError: Error, CustomStringConvertible, Equatable {
         case sequenceTooLong(tokens: Int, capacity: Int)
         case promptTooShort(tokens: Int)
         case clipOutOfRange(clip: Int, clips: Int)
+        case frameSize(frame: Int, tokens: Int, expected: Int)
     }
 
     public var file: String
@@ -30,6 +31,8 @@ public struct CosmosARError: Error, CustomStringConvertible, Equatable {
             return "\(file): a prompt of \(tokens) tokens; need at least 1"
         case .clipOutOfRange(let clip, let clips):
             return "\(file): clip \(clip) is out of range: the dataset has \(clips) clips"
+        case .frameSize(let frame, let tokens, let expected):
+            return "\(file): frame \(frame) has \(tokens) tokens; a latent frame of the model has \(expected)"
         }
     }
 }

@@ -38,7 +38,8 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
 /// The challenge's temporally teacher-forced metrics over a set of windows.
 public struct EvaluationReport: Codable, Sendable, Equatable {
     public var predictor: String
-    /// Mean over predicted tokens of CE(vocabulary 0) + CE(vocabulary 1), nats.
+    /// Mean over predicted tokens of the CE summed over the vocabulary's factors (MAGVIT2:
+    /// CE(token % 512) + CE(token / 512)), nats.
     public var ce: Double
     /// Fraction of predicted tokens (both factors) equal to the truth.
     public var accuracy: Double

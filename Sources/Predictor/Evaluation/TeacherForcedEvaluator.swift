@@ -47,7 +47,7 @@ public struct TeacherForcedEvaluator {
             defer { batch.removeAll() }
             guard !batch.isEmpty else { return }
             let positions = batch[0].first?.count ?? 0
-            for (i, window) in batch.enumerated() { try check(window, example: examples + i, positions: positions) }
+            for (i, window) in batch.enumerated() { try check(window, example: examples + i, positions: positions, vocabulary: predictor.vocabulary) }
             let slots = batch.indices.flatMap { w in (1 ..< batch[w].count).map { (window: w, t: $0) } }
             let start = Date()
             let result = try maskgit.decode(
@@ -88,7 +88,7 @@ public struct TeacherForcedEvaluator {
         return (scores, seconds)
     }
 
-    private func check(_ window: [FrameTokens], example: Int, positions: Int) throws {
+    private func check(_ window: [FrameTokens], example: Int, positions: Int, vocabulary: Vocabulary) throws {
         guard window.count >= 2 else {
             throw EvaluationError(description: "window \(example): \(window.count) frames; at least 2 are needed")
         }
@@ -96,8 +96,8 @@ public struct TeacherForcedEvaluator {
             guard frame.count == positions, positions > 0 else {
                 throw EvaluationError(description: "window \(example), frame \(t): \(frame.count) tokens, expected \(positions)")
             }
-            if let bad = frame.first(where: { $0 >= 262_144 }) {
-                throw EvaluationError(description: "window \(example), frame \(t): token \(bad) is not below 2^18")
+            if let bad = frame.first(where: { !vocabulary.contains($0) }) {
+                throw EvaluationError(description: "window \(example), frame \(t): token \(bad) is not below \(vocabulary.sizeText)")
             }
         }
     }

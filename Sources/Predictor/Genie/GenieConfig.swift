@@ -1,4 +1,5 @@
 import Foundation
+import TokenData
 
 /// Hyper-parameters of a GENIE (STMaskGIT) checkpoint, read from its `config.json`.
 /// Training-only fields of that file (dropout rates, corruption rates, ...) are ignored.
@@ -29,9 +30,9 @@ public struct GenieConfig: Codable, Sendable, Equatable {
     }
 
     public init(
-        numLayers: Int, numHeads: Int, dModel: Int, T: Int = 16, S: Int = 256,
-        imageVocabSize: Int = 262_144, useMup: Bool = false,
-        numFactoredVocabs: Int = 2, factoredVocabSize: Int = 512,
+        numLayers: Int, numHeads: Int, dModel: Int, T: Int = 16, S: Int = TokenGrid.magvit2.positions,
+        imageVocabSize: Int = Vocabulary.magvit2.size, useMup: Bool = false,
+        numFactoredVocabs: Int = Vocabulary.magvit2.factors, factoredVocabSize: Int = Vocabulary.magvit2.classes,
         qkvBias: Bool = false, projBias: Bool = true, qkNorm: Bool = false,
         mlpRatio: Double = 4, mlpBias: Bool = true
     ) {
@@ -57,6 +58,9 @@ public struct GenieConfig: Codable, Sendable, Equatable {
     public var headDim: Int { dModel / numHeads }
     /// Width of the MLP's hidden layer, `int(d_model * mlp_ratio)` as the reference computes it.
     public var mlpHidden: Int { Int(Double(dModel) * mlpRatio) }
+
+    /// The factored vocabulary of the readout (`Vocabulary.magvit2` for every config `problem` accepts).
+    public var vocabulary: Vocabulary { .factored(classes: factoredVocabSize, factors: numFactoredVocabs) }
     /// The id that stands for "unknown" in a token grid (one past the last real token).
     public var maskTokenID: UInt32 { UInt32(imageVocabSize) }
 
@@ -97,7 +101,7 @@ public struct GenieConfig: Codable, Sendable, Equatable {
             return "the config implies at least \(minimumParameterCount) weights, above the cap of \(Self.maxParameters)"
         }
         if dModel % numHeads != 0 { return "d_model \(dModel) is not a multiple of num_heads \(numHeads)" }
-        if numFactoredVocabs != 2 || factoredVocabSize != FactoredLogits.classes {
+        if numFactoredVocabs != Vocabulary.magvit2.factors || factoredVocabSize != Vocabulary.magvit2.classes {
             return "only 2 factored vocabularies of 512 are supported (got \(numFactoredVocabs) of \(factoredVocabSize))"
         }
         if imageVocabSize != factoredVocabSize * factoredVocabSize {

@@ -10,14 +10,15 @@ import TokenData
 extension GenieModel: FramePredictor {
     public var name: String { "genie (\(config.numLayers) layers, d \(config.dModel))" }
     public var maxFrames: Int? { config.T }
+    public var vocabulary: Vocabulary { config.vocabulary }
 
-    public func predict(context: [FrameTokens], known: KnownTokens?) throws -> FactoredLogits {
+    public func predict(context: [FrameTokens], known: KnownTokens?) throws -> FrameLogits {
         let kept = try context.suffix(config.T - 1).map { try checked($0) }
         let job = Job(window: 0, stream: kept, queries: [(t: 0, position: kept.count, tokens: try maskedFrame(known))])
         return try run([job], windowCount: 1)[0][0]
     }
 
-    public func teacherForced(windows: [[FrameTokens]]) throws -> [[FactoredLogits]] {
+    public func teacherForced(windows: [[FrameTokens]]) throws -> [[FrameLogits]] {
         try teacherForced(windows: windows, known: windows.map { [KnownTokens?](repeating: nil, count: max(0, $0.count - 1)) })
     }
 
@@ -25,7 +26,7 @@ extension GenieModel: FramePredictor {
     /// the true frames 0 ..< min(n, T) - 1 run once as a causal stream, and every predicted
     /// frame t < T runs as a query that attends to the stream's first t frames (their keys and
     /// values at each layer) and to itself. A frame t >= T needs its own slid context.
-    public func teacherForced(windows: [[FrameTokens]], known: [[KnownTokens?]]) throws -> [[FactoredLogits]] {
+    public func teacherForced(windows: [[FrameTokens]], known: [[KnownTokens?]]) throws -> [[FrameLogits]] {
         guard known.count == windows.count else {
             throw GenieError.badFrame("\(known.count) known-token lists for \(windows.count) windows")
         }
@@ -51,7 +52,7 @@ extension GenieModel: FramePredictor {
     /// The reference evaluator's way to get frame t's logits: the whole window with frames >= t
     /// replaced by the mask token, run causally in time. T frame-passes per predicted frame
     /// instead of about two; kept to check the shared-context path against.
-    public func logitsMaskingFrames(from t: Int, of window: [FrameTokens]) throws -> FactoredLogits {
+    public func logitsMaskingFrames(from t: Int, of window: [FrameTokens]) throws -> FrameLogits {
         guard window.count <= config.T, (0 ..< window.count).contains(t) else {
             throw GenieError.badFrame("frame \(t) of a \(window.count)-frame window (T = \(config.T))")
         }
@@ -76,8 +77,8 @@ extension GenieModel: FramePredictor {
 
     /// Packs jobs into passes of at most `framesPerPass` frames and returns, per window, the
     /// logits of its predicted frames in order of t.
-    private func run(_ jobs: [Job], windowCount: Int) throws -> [[FactoredLogits]] {
-        var results = [[Int: FactoredLogits]](repeating: [:], count: windowCount)
+    private func run(_ jobs: [Job], windowCount: Int) throws -> [[FrameLogits]] {
+        var results = [[Int: FrameLogits]](repeating: [:], count: windowCount)
         var start = 0
         while start < jobs.count {
             var end = start + 1, frames = jobs[start].frameCount

@@ -1,6 +1,7 @@
 import Foundation
 import Core
 import Layers
+import TokenData
 
 /// GENIE (STMaskGIT), the 1X challenge's baseline world model: factored token embedding plus
 /// learned space-time position embedding, `num_layers` ST blocks, and a readout to 2 x 512
@@ -24,12 +25,12 @@ public final class GenieModel {
         tokenEmbed = TokenEmbedding("token_embed", config: config, weights: weights)
         posEmbedTSC = weights.take("pos_embed_TSC", shape: [1, config.T, config.S, config.dModel])
         layers = (0 ..< config.numLayers).map { STBlock("decoder.layers.\($0)", config: config, weights: weights) }
-        outXProj = Linear("out_x_proj", in: config.dModel, out: 2 * FactoredLogits.classes, bias: true, weights: weights)
+        outXProj = Linear("out_x_proj", in: config.dModel, out: config.vocabulary.logitsPerPosition, bias: true, weights: weights)
     }
 
     /// Runs every frame of `plan` through the model and returns the logits of the frames
     /// listed in `readout`, in that order.
-    func run(_ plan: FramePlan, readout: [Int]) -> [FactoredLogits] {
+    func run(_ plan: FramePlan, readout: [Int]) -> [FrameLogits] {
         let S = config.S, d = config.dModel
         let work = Workspace(rows: plan.frameCount * S, config: config)
         tokenEmbed(plan.tokens, into: work.x)
@@ -45,13 +46,13 @@ public final class GenieModel {
     }
 
     /// `out_x_proj` of one frame's tokens (divided by d_model/256 first under muP), written
-    /// straight into the factored layout: vocabulary v is output channels v*512 ..< (v+1)*512.
-    private func readoutLogits(frame f: Int, work: Workspace) -> FactoredLogits {
-        let S = config.S, d = config.dModel, classes = FactoredLogits.classes
+    /// straight into the factored layout: factor v is output channels v*512 ..< (v+1)*512.
+    private func readoutLogits(frame f: Int, work: Workspace) -> FrameLogits {
+        let S = config.S, d = config.dModel, vocabulary = config.vocabulary, classes = vocabulary.classes
         let inputScale: Float = config.useMup ? 256 / Float(d) : 1
-        var logits = FactoredLogits(zerosFor: S)
+        var logits = FrameLogits(zerosFor: S, vocabulary: vocabulary)
         logits.values.withUnsafeMutableBufferPointer { out in
-            for v in 0 ..< 2 {
+            for v in 0 ..< vocabulary.factors {
                 let block = out.baseAddress! + v * S * classes
                 // Bias first, the product added to it (as in `Linear`).
                 if let bias = outXProj.bias {

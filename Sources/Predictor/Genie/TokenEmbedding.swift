@@ -1,5 +1,6 @@
 import Core
 import Layers
+import TokenData
 
 /// `token_embed`: a token is the sum of the embeddings of its two factors
 /// (`factored_embeds.0[x % 512] + factored_embeds.1[x / 512]`); the mask id has its own
@@ -22,7 +23,7 @@ struct TokenEmbedding {
     /// Writes the embedding of each token into consecutive rows of `x`. Tokens must be at most
     /// the mask id (the model checks its input before it gets here).
     func callAsFunction(_ tokens: [UInt32], into x: UnsafeMutablePointer<Float>) {
-        let classes = UInt32(FactoredLogits.classes), d = d, maskID = maskID
+        let classes = UInt32(Vocabulary.magvit2.classes), d = d, maskID = maskID
         let e0 = factoredEmbeds[0].readOnly, e1 = factoredEmbeds[1].readOnly, mask = maskTokenEmbed.readOnly
         tokens.withUnsafeBufferPointer { tokens in
             Kernels.parallelFor(tokens.count, minimumPerThread: 256) { range in

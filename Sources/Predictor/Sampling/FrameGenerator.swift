@@ -14,7 +14,7 @@ public struct FrameGenerator: Sendable {
 
     /// The `count` frames that follow `prompt`. Frame k uses random stream k, so a run is
     /// reproducible from the seed. `progress` hears the number of frames done after each one.
-    public func generate(prompt: [FrameTokens], count: Int, with predictor: FramePredictor, positions: Int = 256,
+    public func generate(prompt: [FrameTokens], count: Int, with predictor: FramePredictor, positions: Int = TokenGrid.magvit2.positions,
                          progress: ((Int) -> Void)? = nil) throws -> [FrameTokens] {
         var frames = prompt
         for k in 0 ..< count {

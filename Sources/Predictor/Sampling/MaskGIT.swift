@@ -11,8 +11,9 @@ public enum RemaskOrder: String, Codable, Sendable, CaseIterable {
 }
 
 /// MaskGIT decoding of whole frames: every position starts masked; each step gets logits for
-/// the frame, samples both vocabularies at every still-masked position, and, on every step but
-/// the last, masks `ceil(cos(pi/2 * (step+1)/steps) * S)` of the newly sampled positions again.
+/// the frame, samples every factor of the vocabulary (both of MAGVIT2's; a flat vocabulary has
+/// one) at every still-masked position, and, on every step but the last, masks
+/// `ceil(cos(pi/2 * (step+1)/steps) * S)` of the newly sampled positions again.
 /// Positions fixed in earlier steps stay fixed. Many frames are decoded side by side (one
 /// logits call per step for all of them), each with its own random stream, so the result for a
 /// frame does not depend on which other frames share its batch.
@@ -38,7 +39,7 @@ public struct MaskGIT: Codable, Sendable, Equatable {
     public struct Result {
         public var tokens: [FrameTokens]
         /// The first step's logits (every position masked): the ones cross-entropy scores.
-        public var firstLogits: [FactoredLogits]
+        public var firstLogits: [FrameLogits]
         /// Still-masked positions at the start of each step, per frame (for checks and logs).
         public var maskedPerStep: [[Int]]
     }
@@ -48,12 +49,11 @@ public struct MaskGIT: Codable, Sendable, Equatable {
     /// random sequence under `seed` (e.g. a running frame number).
     public func decode(
         positions: Int, seed: UInt64, streams: [UInt64],
-        logits: ([KnownTokens]) throws -> [FactoredLogits]
+        logits: ([KnownTokens]) throws -> [FrameLogits]
     ) rethrows -> Result {
-        let classes = UInt32(FactoredLogits.classes)
         var rngs = streams.map { Xoshiro256(seed: seed, stream: $0) }
         var known = [KnownTokens](repeating: KnownTokens(repeating: nil, count: positions), count: streams.count)
-        var firstLogits: [FactoredLogits] = []
+        var firstLogits: [FrameLogits] = []
         var maskedPerStep = [[Int]](repeating: [], count: streams.count)
 
         for step in 0 ..< steps {
@@ -63,13 +63,21 @@ public struct MaskGIT: Codable, Sendable, Equatable {
                 let masked = known[frame].indices.filter { known[frame][$0] == nil }
                 maskedPerStep[frame].append(masked.count)
                 var sampled: [(position: Int, token: UInt32, confidence: Float)] = []
-                stepLogits[frame].values.withUnsafeBufferPointer { values in
+                let frameLogits = stepLogits[frame]
+                let classes = frameLogits.classes, factors = frameLogits.factors
+                frameLogits.values.withUnsafeBufferPointer { values in
                     for s in masked {
-                        let row0 = stepLogits[frame].rowStart(vocabulary: 0, position: s)
-                        let row1 = stepLogits[frame].rowStart(vocabulary: 1, position: s)
-                        let x0 = sampler.sample(UnsafeBufferPointer(rebasing: values[row0 ..< row0 + Int(classes)]), using: &rngs[frame])
-                        let x1 = sampler.sample(UnsafeBufferPointer(rebasing: values[row1 ..< row1 + Int(classes)]), using: &rngs[frame])
-                        sampled.append((s, UInt32(x1.index) * classes + UInt32(x0.index), x0.probability * x1.probability))
+                        // Factor 0 first, each from the same stream; the token is the digits'
+                        // number in base `classes`, its confidence the product of their probabilities.
+                        var token = 0, weight = 1, confidence: Float = 1
+                        for f in 0 ..< factors {
+                            let row = frameLogits.rowStart(factor: f, position: s)
+                            let x = sampler.sample(UnsafeBufferPointer(rebasing: values[row ..< row + classes]), using: &rngs[frame])
+                            token += x.index * weight
+                            weight *= classes
+                            confidence = f == 0 ? x.probability : confidence * x.probability
+                        }
+                        sampled.append((s, UInt32(token), confidence))
                     }
                 }
                 let remask = Self.maskedCount(afterStep: step, of: steps, positions: positions)

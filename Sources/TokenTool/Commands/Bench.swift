@@ -154,10 +154,7 @@ struct Bench: ParsableCommand {
     }
 
     private func randomTokens(count: Int, bits: Int, seed: UInt64) -> [UInt32] {
-        var state = seed
-        return (0..<count).map { _ in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return UInt32(truncatingIfNeeded: state >> 33) & ((1 << UInt32(bits)) - 1)
-        }
+        var rng = SplitMix64(seed: seed)
+        return (0..<count).map { _ in UInt32(truncatingIfNeeded: rng.next() >> 32) & ((1 << UInt32(bits)) - 1) }
     }
 }

@@ -48,7 +48,7 @@ enum CosmosARBench {
         var steps: [Double] = []
         for p in prompt..<(prompt + 32) {
             let stepStart = Date()
-            let code = logits.withUnsafeBufferPointer { CosmosARScores.argmax($0) }
+            let code = logits.withUnsafeBufferPointer { TokenSampler.argmax($0) }
             logits = model.logits(model.hidden([Int32(code)], start: p, cache: cache), rows: 0..<1)
             steps.append(Date().timeIntervalSince(stepStart))
         }

@@ -31,8 +31,8 @@ enum CosmosARRun {
     }
 
     /// "0-9,20,30-31" -> [0, ..., 9, 20, 30, 31] (inclusive ranges, as `--clip` takes them).
-    static func sampler(_ options: SamplingOptions) -> CosmosARSampler {
-        CosmosARSampler(temperature: options.temperature, topK: options.topK, topP: options.topP)
+    static func sampler(_ options: SamplingOptions) -> TokenSampler {
+        TokenSampler.cosmos(temperature: options.temperature, topK: options.topK, topP: options.topP)
     }
 
     static func evaluate(_ command: Evaluate) throws {
@@ -130,7 +130,7 @@ enum CosmosARRun {
     /// 0.8 as 0.8 in JSON, not as the float's 0.800000011920929.
     static func decimal(_ value: Float) -> Double { Double("\(value)") ?? Double(value) }
 
-    static func describe(_ sampler: CosmosARSampler) -> String {
+    static func describe(_ sampler: TokenSampler) -> String {
         if sampler.isGreedy { return "greedy" }
         var text = "temperature \(sampler.temperature)"
         if let k = sampler.topK { text += ", top-k \(k)" }

@@ -250,11 +250,8 @@ enum CosmosCLI {
         }
         note("loading the Cosmos decoder (\(ckpt ?? "random full-size weights"))")
         var model: CosmosTokenizer? = try tokenizer(.decoder)
-        var state: UInt64 = 7
-        let tokens = (0..<(3 * 32 * 32)).map { _ -> Int32 in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Int32((state >> 33) % UInt64(FSQ.codebookSize))
-        }
+        var rng = SplitMix64(seed: 7)
+        let tokens = (0..<(3 * 32 * 32)).map { _ in Int32(rng.next() % UInt64(FSQ.codebookSize)) }
         var frames: [RGBImage] = []
         // CPU seconds of all threads too (what PyTorch's `time` reports beside wall time): on a
         // shared machine wall time mostly measures the other tenants.

@@ -22,7 +22,8 @@ struct TokenizerIdentity {
     /// The kind a dataset's tokens come from: its own key, else what its token shape says.
     static func kind(of metadata: TokenDatasetMetadata) -> String {
         if let kind = metadata.values[kindKey]?.stringValue { return kind }
-        if metadata.height == 16, metadata.width == 16, metadata.vocabularySize == 262_144 { return "magvit2" }
+        if metadata.height == TokenGrid.magvit2.height, metadata.width == TokenGrid.magvit2.width,
+           metadata.vocabularySize == Vocabulary.magvit2.size { return "magvit2" }
         return "unknown (\(metadata.height)x\(metadata.width) tokens, vocab_size \(metadata.vocabularySize))"
     }
 
