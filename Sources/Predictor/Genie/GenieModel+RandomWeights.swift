@@ -1,4 +1,3 @@
-import MagvitCodec
 import Core
 import Layers
 

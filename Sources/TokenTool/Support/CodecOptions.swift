@@ -27,13 +27,7 @@ struct CodecOptions: ParsableArguments {
 
     func loadCodec(parts: Set<Codec.Part>) throws -> (codec: Codec, path: String) {
         let path = try checkpointPath()
-        do {
-            let codec = try Codec(path: path, weights: useEMA ? .ema : .plain, parts: parts)
-            return (codec, path)
-        } catch let error as CustomStringConvertible where !error.description.contains(path) {
-            // Every message names the file, also those raised deep in the model.
-            throw ValidationErrorText("\(path): \(error.description)")
-        }
+        return (try Codec.load(path: path, weights: useEMA ? .ema : .plain, parts: parts), path)
     }
 }
 
