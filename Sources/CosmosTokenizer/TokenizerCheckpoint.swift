@@ -9,7 +9,9 @@ public enum TokenizerCheckpoint {
     case cosmosFolder(String)
     /// A file whose tensors have Cosmos keys, already opened.
     case cosmosFile(TensorStore)
-    /// Anything else.
+    /// A checkpoint file without Cosmos keys (MAGVIT2's, say), already opened.
+    case otherFile(TensorStore)
+    /// Anything else: missing, unreadable, or a folder without Cosmos files.
     case other(String)
 
     public static func detect(path: String) -> TokenizerCheckpoint {
@@ -22,27 +24,37 @@ public enum TokenizerCheckpoint {
             }
             return holdsCosmos ? .cosmosFolder(path) : .other(path)
         }
-        guard let store = try? Checkpoint.open(path: path), CosmosTokenizer.isCosmos(store) else { return .other(path) }
-        return .cosmosFile(store)
+        guard let store = try? Checkpoint.open(path: path) else { return .other(path) }
+        return CosmosTokenizer.isCosmos(store) ? .cosmosFile(store) : .otherFile(store)
     }
 
     public var isCosmos: Bool {
-        if case .other = self { return false }
-        return true
+        switch self {
+        case .cosmosFolder, .cosmosFile: return true
+        case .otherFile, .other: return false
+        }
+    }
+
+    /// The file opened while telling the kind, for a loader to use instead of opening it again.
+    public var openedStore: TensorStore? {
+        switch self {
+        case .cosmosFile(let store), .otherFile(let store): return store
+        case .cosmosFolder, .other: return nil
+        }
     }
 
     /// The path detected.
     public var path: String {
         switch self {
         case .cosmosFolder(let path), .other(let path): return path
-        case .cosmosFile(let store): return store.path
+        case .cosmosFile(let store), .otherFile(let store): return store.path
         }
     }
 
     /// The Cosmos tokenizer's `parts` from here; errors name the file they are about.
     public func loadCosmos(parts: Set<CosmosTokenizer.Part>) throws -> CosmosTokenizer {
         switch self {
-        case .cosmosFile(let store): return try CosmosTokenizer(stores: [store], parts: parts)
+        case .cosmosFile(let store), .otherFile(let store): return try CosmosTokenizer(stores: [store], parts: parts)
         case .cosmosFolder(let path), .other(let path): return try CosmosTokenizer(path: path, parts: parts)
         }
     }

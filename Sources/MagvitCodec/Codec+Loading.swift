@@ -17,8 +17,12 @@ public struct CodecFileError: Error, CustomStringConvertible, Equatable {
 extension Codec {
     /// Loads from a checkpoint file; every error names the file: a `CheckpointError`, a
     /// `CodecError` that already does (`implausibleConfig`), or a `CodecFileError`.
-    public static func load(path: String, weights: WeightSet = .plain, parts: Set<Part> = [.encoder, .decoder]) throws -> Codec {
+    /// `opened`: the same file already opened (by `TokenizerCheckpoint.detect`), read instead
+    /// of opening it again.
+    public static func load(path: String, opened: TensorStore? = nil, weights: WeightSet = .plain,
+                            parts: Set<Part> = [.encoder, .decoder]) throws -> Codec {
         do {
+            if let opened, opened.path == path { return try Codec(store: opened, weights: weights, parts: parts) }
             return try Codec(path: path, weights: weights, parts: parts)
         } catch let error as CodecError {
             if case .implausibleConfig = error { throw error }

@@ -159,3 +159,29 @@ extension ShardedTokenDatasetV2 {
         return object["num_shards"] != nil
     }
 }
+
+extension ShardedTokenDatasetV2 {
+    /// Opens a dataset and checks that metadata.json's `num_images`, when present, is what the
+    /// shards add up to.
+    public static func openChecked(path: String) throws -> ShardedTokenDatasetV2 {
+        let data = try ShardedTokenDatasetV2(path: path)
+        let metadata = URL(fileURLWithPath: path).appendingPathComponent("metadata.json").path
+        if let declared = data.metadata["num_images"]?.intValue, declared != data.frameCount {
+            throw DatasetError(file: metadata, .malformed("num_images is \(declared) but the shards' shard_num_frames add up to \(data.frameCount)"))
+        }
+        return data
+    }
+
+    /// (shard, clip in shard, real frames in the clip) for a clip counted across shards in order.
+    public func locate(clip: Int) -> (shard: Int, clip: Int, frames: Int) {
+        var remaining = clip
+        for shard in shards {
+            if remaining < shard.clipCount {
+                let frames = min(Self.framesPerClip, shard.frameCount - remaining * Self.framesPerClip)
+                return (shard.index, remaining, frames)
+            }
+            remaining -= shard.clipCount
+        }
+        preconditionFailure("clip \(clip) past the end")
+    }
+}

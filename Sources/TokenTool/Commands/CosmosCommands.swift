@@ -99,31 +99,9 @@ enum CosmosCLI {
         return result
     }
 
-    /// (shard, clip in shard, real frames in the clip) for a global clip index.
-    static func locate(_ clip: Int, in data: ShardedTokenDatasetV2) -> (shard: Int, clip: Int, frames: Int) {
-        var remaining = clip
-        for shard in data.shards {
-            if remaining < shard.clipCount {
-                let frames = min(CosmosTokenizer.framesPerClip, shard.frameCount - remaining * CosmosTokenizer.framesPerClip)
-                return (shard.index, remaining, frames)
-            }
-            remaining -= shard.clipCount
-        }
-        preconditionFailure("clip \(clip) past the end")
-    }
-
-    static func openV2(_ path: String) throws -> ShardedTokenDatasetV2 {
-        let data = try ShardedTokenDatasetV2(path: path)
-        let metadata = URL(fileURLWithPath: path).appendingPathComponent("metadata.json").path
-        if let declared = data.metadata["num_images"]?.intValue, declared != data.frameCount {
-            throw DatasetError(file: metadata, .malformed("num_images is \(declared) but the shards' shard_num_frames add up to \(data.frameCount)"))
-        }
-        return data
-    }
-
     static func decode(_ command: Decode, clips clipText: String?) throws {
         command.compute.apply()
-        let data = try openV2(command.dataset)
+        let data = try ShardedTokenDatasetV2.openChecked(path: command.dataset)
         let clips = try parseClips(clipText, count: data.clipCount, path: command.dataset)
         let captionHeight = command.captions ? 36 : 0
         let fps = command.fps ?? (data.hz ?? 30)
@@ -132,7 +110,7 @@ enum CosmosCLI {
         let progress = Progress("decode", total: clips.count, unit: "clips")
         var written = 0
         for clip in clips {
-            let (shard, index, frames) = locate(clip, in: data)
+            let (shard, index, frames) = data.locate(clip: clip)
             let tokens = data.clip(index, ofShard: shard)
             try CosmosTokenizer.checkRange(tokens, clip: clip)
             let images = try tokenizer.decode(tokens: tokens)
@@ -158,11 +136,11 @@ enum CosmosCLI {
     static func compare(_ command: Compare, clip: Int, layout: Layout) throws {
         let generated: [Int32], truth: [Int32], promptFrames: Int, title: String
         if let pair = command.pair {
-            let data = try openV2(pair)
+            let data = try ShardedTokenDatasetV2.openChecked(path: pair)
             guard clip >= 0, clip < data.clipCount else {
                 throw ValidationError("--clip \(clip) is past the end of \(pair) (\(data.clipCount) clips)")
             }
-            let (shard, index, _) = locate(clip, in: data)
+            let (shard, index, _) = data.locate(clip: clip)
             generated = data.clip(index, ofShard: shard)
             truth = generated
             promptFrames = 9

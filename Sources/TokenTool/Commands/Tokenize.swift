@@ -72,16 +72,15 @@ struct Tokenize: ParsableCommand {
     func run() throws {
         ProtectedInputs.register(inputs + [codecOptions.checkpoint].compactMap { $0 })
         if let shard = try shardOptions.resolve() { return try runShard(shard) }
-        if let checkpoint = CosmosCLI.detect(codecOptions.checkpoint), checkpoint.isCosmos {
-            return try CosmosCLI.tokenize(self, checkpoint: checkpoint)
-        }
+        let detected = CosmosCLI.detect(codecOptions.checkpoint)
+        if let detected, detected.isCosmos { return try CosmosCLI.tokenize(self, checkpoint: detected) }
         compute.apply()
         let segments = try InputGrouping.segments(inputs, segmentPerFile: segmentPerFile)
         let options = intake.readOptions(defaultFPS: 30, size: size, maxFrames: maxFrames)
         guard let hz = try TokenizePipeline.datasetRate(segments, options: options) else {
             throw ValidationError("--fps source needs a video that states its frame rate; give --fps <rate>")
         }
-        let (codec, checkpointPath) = try codecOptions.loadCodec(parts: [.encoder])
+        let (codec, checkpointPath) = try codecOptions.loadCodec(parts: [.encoder], opened: detected?.openedStore)
         let tokenizer = try TokenizerIdentity.magvit2(checkpoint: checkpointPath)
         let target = URL(fileURLWithPath: output)
         let writer: TokenDatasetWriter

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MagvitCodec
+import Checkpoints
 import Core
 
 /// `--ckpt` and `--ema`, shared by every command that runs the codec.
@@ -25,9 +26,10 @@ struct CodecOptions: ParsableArguments {
         return sample
     }
 
-    func loadCodec(parts: Set<Codec.Part>) throws -> (codec: Codec, path: String) {
+    /// `opened`: the checkpoint as `TokenizerCheckpoint.detect` opened it, used when it is this file.
+    func loadCodec(parts: Set<Codec.Part>, opened: TensorStore? = nil) throws -> (codec: Codec, path: String) {
         let path = try checkpointPath()
-        return (try Codec.load(path: path, weights: useEMA ? .ema : .plain, parts: parts), path)
+        return (try Codec.load(path: path, opened: opened, weights: useEMA ? .ema : .plain, parts: parts), path)
     }
 }
 
