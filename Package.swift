@@ -59,23 +59,28 @@ let package = Package(
 
         // Models.
         .target(name: "MagvitCodec", dependencies: ["Core", "Checkpoints", "Layers", "TokenData"], swiftSettings: kernels),
-        .target(name: "CosmosTokenizer", dependencies: ["Core", "Checkpoints", "Layers", "TokenData"], swiftSettings: kernels),
+        .target(name: "CosmosTokenizer", dependencies: ["Core", "Checkpoints", "Layers", "TokenData", "MagvitCodec"], swiftSettings: kernels),
         .target(name: "Predictor", dependencies: ["Core", "Checkpoints", "Layers", "TokenData", "Media"], swiftSettings: kernels),
+
+        // Work over any tokenizer (the `VideoTokenizer` protocol in TokenData), not a model:
+        // videos and images -> token datasets (TokenizePipeline), frames streamed from files.
+        .target(name: "Pipelines", dependencies: ["Core", "TokenData", "Media"], swiftSettings: fast),
 
         .executableTarget(
             name: "TokenTool",
-            dependencies: ["Core", "Checkpoints", "TokenData", "Media", "MagvitCodec", "CosmosTokenizer", "Predictor",
+            dependencies: ["Core", "Checkpoints", "TokenData", "Media", "MagvitCodec", "CosmosTokenizer", "Predictor", "Pipelines",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: fast
         ),
         // Tests: one target per module, fixtures beside the tests that read them (generators in tools/).
         .target(name: "TestSupport", dependencies: ["Core"], path: "Tests/TestSupport"),
         .testTarget(name: "CoreTests", dependencies: ["Core", "TestSupport"]),
-        .testTarget(name: "CheckpointsTests", dependencies: ["Core", "Checkpoints", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Core", "Checkpoints", "MagvitCodec", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenDataTests", dependencies: ["Core", "Checkpoints", "TokenData", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Core", "Media", "TestSupport"]),
-        .testTarget(name: "MagvitCodecTests", dependencies: ["Core", "Checkpoints", "Layers", "Media", "MagvitCodec", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MagvitCodecTests", dependencies: ["Core", "Checkpoints", "Layers", "TokenData", "Media", "MagvitCodec", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CosmosTokenizerTests", dependencies: ["Core", "Checkpoints", "TokenData", "Media", "CosmosTokenizer", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PipelinesTests", dependencies: ["Core", "TokenData", "Media", "Pipelines", "TestSupport"]),
         .testTarget(name: "PredictorTests", dependencies: ["Core", "Checkpoints", "Layers", "TokenData", "Media", "Predictor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenToolTests", dependencies: ["Core", "TokenData", "Media", "MagvitCodec", "TokenTool", "TestSupport"]),
     ]

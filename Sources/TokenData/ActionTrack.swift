@@ -15,7 +15,7 @@ public final class ActionTrack: @unchecked Sendable {
         guard rowCount > 0 else { width = 0; return }
         let (rowBytes, overflow) = rowCount.multipliedReportingOverflow(by: 4)
         guard !overflow, file.byteCount % rowBytes == 0, file.byteCount > 0 else {
-            throw DatasetError(path, "size \(file.byteCount) bytes is not a whole number of float32 rows for \(rowCount) frames")
+            throw DatasetError(file: path, .malformed("size \(file.byteCount) bytes is not a whole number of float32 rows for \(rowCount) frames"))
         }
         width = file.byteCount / rowBytes
     }
@@ -41,7 +41,7 @@ public final class ActionTrack: @unchecked Sendable {
     static func loadAll(in directory: URL, rowCount: Int) throws -> [ActionTrack] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else { return [] }
-        guard isDirectory.boolValue else { throw DatasetError(directory.path, "expected a directory of action files") }
+        guard isDirectory.boolValue else { throw DatasetError(file: directory.path, .wrongKind("expected a directory of action files")) }
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { !$0.hasPrefix(".") }.sorted()
         return try names.compactMap { fileName in

@@ -28,7 +28,7 @@ enum AppendJournal {
         do {
             try JSONValue.encodeObject(record).write(to: journal)
         } catch {
-            throw DatasetError(journal.path, "cannot write (\(error.localizedDescription))")
+            throw DatasetError(file: journal.path, .io(.cannotWrite, reason: error.localizedDescription))
         }
         AtomicOutput.sync(journal.path)
         AtomicOutput.sync(target.path)
@@ -62,7 +62,7 @@ enum AppendJournal {
             guard stat(path, &info) == 0 else { continue }
             if Int(info.st_size) > size {
                 guard truncate(path, off_t(size)) == 0 else {
-                    throw DatasetError(path, "cannot cut back an interrupted append (\(String(cString: strerror(errno))))")
+                    throw DatasetError(file: path, .io(.cannotCutBackAppend, reason: String(cString: strerror(errno))))
                 }
                 AtomicOutput.sync(path)
             }
@@ -74,29 +74,29 @@ enum AppendJournal {
     /// Copies `source` onto the end of `destination` in 4 MB pieces, then syncs it.
     private static func appendBytes(of source: URL, to destination: URL) throws {
         let input = open(source.path, O_RDONLY)
-        guard input >= 0 else { throw DatasetError(source.path, "cannot read (\(String(cString: strerror(errno))))") }
+        guard input >= 0 else { throw DatasetError(file: source.path, .io(.cannotRead, reason: String(cString: strerror(errno)))) }
         defer { close(input) }
         let output = open(destination.path, O_WRONLY | O_APPEND)
-        guard output >= 0 else { throw DatasetError(destination.path, "cannot open for appending (\(String(cString: strerror(errno))))") }
+        guard output >= 0 else { throw DatasetError(file: destination.path, .io(.cannotOpenForAppending, reason: String(cString: strerror(errno)))) }
         defer { close(output) }
         var buffer = [UInt8](repeating: 0, count: 4 << 20)
         while true {
             let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw DatasetError(source.path, "read failed (\(String(cString: strerror(errno))))") }
+            guard count >= 0 else { throw DatasetError(file: source.path, .io(.readFailed, reason: String(cString: strerror(errno)))) }
             if count == 0 { break }
             var offset = 0
             while offset < count {
                 let written = buffer.withUnsafeBytes { write(output, $0.baseAddress! + offset, count - offset) }
                 if written < 0 && errno == EINTR { continue }
                 guard written > 0 else {
-                    throw DatasetError(destination.path, "write failed (\(String(cString: strerror(errno))))")
+                    throw DatasetError(file: destination.path, .io(.writeFailed, reason: String(cString: strerror(errno))))
                 }
                 offset += written
             }
         }
         guard fsync(output) == 0 || errno == EINVAL else {
-            throw DatasetError(destination.path, "sync failed (\(String(cString: strerror(errno))))")
+            throw DatasetError(file: destination.path, .io(.syncFailed, reason: String(cString: strerror(errno))))
         }
     }
 }

@@ -29,23 +29,23 @@ public final class DatasetLock {
     private static func lock(_ path: String, directory: URL, wait: Bool) throws -> Int32 {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw DatasetError(path, "cannot open the dataset's lock file (\(String(cString: strerror(errno))))")
+            throw DatasetError(file: path, .io(.cannotOpenLockFile, reason: String(cString: strerror(errno))))
         }
         if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             let reason = errno
             guard reason == EWOULDBLOCK, wait else {
                 close(descriptor)
                 if reason == EWOULDBLOCK {
-                    throw DatasetError(directory.path, "is being written by another process (it holds \(Self.fileName)); "
-                        + "try again when it is done, or pass --wait-lock to wait for it")
+                    throw DatasetError(file: directory.path, .busy("is being written by another process (it holds \(Self.fileName)); "
+                        + "try again when it is done, or pass --wait-lock to wait for it"))
                 }
-                throw DatasetError(path, "cannot lock (\(String(cString: strerror(reason))))")
+                throw DatasetError(file: path, .io(.cannotLock, reason: String(cString: strerror(reason))))
             }
             while flock(descriptor, LOCK_EX) != 0 {
                 guard errno == EINTR else {
                     let reason = String(cString: strerror(errno))
                     close(descriptor)
-                    throw DatasetError(path, "cannot lock (\(reason))")
+                    throw DatasetError(file: path, .io(.cannotLock, reason: reason))
                 }
             }
         }

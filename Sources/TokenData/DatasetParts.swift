@@ -320,7 +320,7 @@ public enum DatasetParts {
     public static func merge(parts directories: [URL], into output: URL, replaceExisting: Bool = false) throws -> (frames: Int, segments: Int) {
         let parts = try checkJob(try directories.map(open))
         if !replaceExisting, FileManager.default.fileExists(atPath: output.path) {
-            throw DatasetError(output.path, "already exists; refusing to overwrite it")
+            throw DatasetError(file: output.path, .alreadyExists)
         }
         let staging = DirectorySwap.stagingURL(for: output, purpose: "merge")
         PendingOutputs.register(staging)
@@ -333,7 +333,7 @@ public enum DatasetParts {
             case .v2_0: result = try mergeV2(parts, into: staging)
             }
             if !replaceExisting, FileManager.default.fileExists(atPath: output.path) {
-                throw DatasetError(output.path, "already exists; refusing to overwrite it")
+                throw DatasetError(file: output.path, .alreadyExists)
             }
             try DirectorySwap.install(staging, at: output)
             return result
@@ -361,10 +361,10 @@ public enum DatasetParts {
         try segmentIDs.close()
         let metadata = parts[0].dataset!.metadata.with(frameCount: frames)
         let url = staging.appendingPathComponent(TokenDataset.metadataFile)
-        do { try metadata.jsonData().write(to: url) } catch { throw DatasetError(url.path, "cannot write (\(error.localizedDescription))") }
+        do { try metadata.jsonData().write(to: url) } catch { throw DatasetError(file: url.path, .io(.cannotWrite, reason: error.localizedDescription)) }
         // A v1.1 dataset is born with its (empty) append lock file, as TokenDatasetWriter makes it.
         let lock = staging.appendingPathComponent(DatasetLock.fileName)
-        guard FileManager.default.createFile(atPath: lock.path, contents: nil) else { throw DatasetError(lock.path, "cannot create") }
+        guard FileManager.default.createFile(atPath: lock.path, contents: nil) else { throw DatasetError(file: lock.path, .io(.cannotCreate)) }
         return (frames, renumber.count)
     }
 
@@ -433,7 +433,7 @@ public enum DatasetParts {
 
     private static func copy(_ source: URL, to output: BinaryFileOutput) throws {
         guard let file = fopen(source.path, "rb") else {
-            throw DatasetError(source.path, "cannot read (\(String(cString: strerror(errno))))")
+            throw DatasetError(file: source.path, .io(.cannotRead, reason: String(cString: strerror(errno))))
         }
         defer { fclose(file) }
         var buffer = [UInt8](repeating: 0, count: 4 << 20)
@@ -441,7 +441,7 @@ public enum DatasetParts {
             let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
             if n > 0 { try output.write(Array(buffer[0..<n])) }
             if n < buffer.count {
-                guard ferror(file) == 0 else { throw DatasetError(source.path, "read failed (\(String(cString: strerror(errno))))") }
+                guard ferror(file) == 0 else { throw DatasetError(file: source.path, .io(.readFailed, reason: String(cString: strerror(errno)))) }
                 return
             }
         }

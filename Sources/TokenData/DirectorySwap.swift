@@ -21,7 +21,7 @@ public enum DirectorySwap {
         let fileManager = FileManager.default
         guard fileManager.fileExists(atPath: target.path) else {
             guard rename(staging.path, target.path) == 0 else {
-                throw DatasetError(target.path, "cannot move new data into place (\(String(cString: strerror(errno))))")
+                throw DatasetError(file: target.path, .io(.cannotMoveNewDataIntoPlace, reason: String(cString: strerror(errno))))
             }
             return
         }
@@ -31,12 +31,12 @@ public enum DirectorySwap {
         }
         let old = stagingURL(for: target, purpose: "old")
         guard rename(target.path, old.path) == 0 else {
-            throw DatasetError(target.path, "cannot move old data aside (\(String(cString: strerror(errno))))")
+            throw DatasetError(file: target.path, .io(.cannotMoveOldDataAside, reason: String(cString: strerror(errno))))
         }
         guard rename(staging.path, target.path) == 0 else {
             let reason = String(cString: strerror(errno))
             _ = rename(old.path, target.path)
-            throw DatasetError(target.path, "cannot move new data into place (\(reason))")
+            throw DatasetError(file: target.path, .io(.cannotMoveNewDataIntoPlace, reason: reason))
         }
         try? fileManager.removeItem(at: old)
     }
@@ -66,13 +66,13 @@ final class BinaryFileOutput {
     init(path: String, appending: Bool = false) throws {
         self.path = path
         file = fopen(path, appending ? "ab" : "wb")
-        guard file != nil else { throw DatasetError(path, "cannot open for writing (\(String(cString: strerror(errno))))") }
+        guard file != nil else { throw DatasetError(file: path, .io(.cannotOpenForWriting, reason: String(cString: strerror(errno)))) }
     }
 
     func write(_ bytes: [UInt8]) throws {
-        guard let file else { throw DatasetError(path, "write after close") }
+        guard let file else { throw DatasetError(file: path, .io(.writeAfterClose)) }
         let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
-        guard written == bytes.count else { throw DatasetError(path, "write failed (\(String(cString: strerror(errno))))") }
+        guard written == bytes.count else { throw DatasetError(file: path, .io(.writeFailed, reason: String(cString: strerror(errno)))) }
     }
 
     func close() throws {
@@ -82,9 +82,9 @@ final class BinaryFileOutput {
         guard fflush(file) == 0, fsync(fileno(file)) == 0 || errno == EINVAL else {
             let reason = String(cString: strerror(errno))
             fclose(file)
-            throw DatasetError(path, "write failed on sync (\(reason))")
+            throw DatasetError(file: path, .io(.writeFailedOnSync, reason: reason))
         }
-        guard fclose(file) == 0 else { throw DatasetError(path, "write failed on close (\(String(cString: strerror(errno))))") }
+        guard fclose(file) == 0 else { throw DatasetError(file: path, .io(.writeFailedOnClose, reason: String(cString: strerror(errno)))) }
     }
 
     deinit { if let file { fclose(file) } }

@@ -15,10 +15,10 @@ public struct GeneratedSample: Equatable, Sendable {
 
     /// `predicted` and `groundTruth` must have the same count (the frames after the prompt).
     public init(prompt: [[UInt32]], predicted: [[UInt32]], groundTruth: [[UInt32]]) throws {
-        guard !prompt.isEmpty else { throw DatasetError("generated sample", "needs at least one prompt frame") }
+        guard !prompt.isEmpty else { throw DatasetError(file: "generated sample", .rejectedInput("needs at least one prompt frame")) }
         guard predicted.count == groundTruth.count, !predicted.isEmpty else {
-            throw DatasetError("generated sample", "\(predicted.count) predicted frames but \(groundTruth.count) ground-truth "
-                + "frames; expected the same non-zero number")
+            throw DatasetError(file: "generated sample", .rejectedInput("\(predicted.count) predicted frames but \(groundTruth.count) ground-truth "
+                + "frames; expected the same non-zero number"))
         }
         self.prompt = prompt
         self.predicted = predicted
@@ -46,21 +46,21 @@ public struct GeneratedSample: Equatable, Sendable {
         let dataset = try TokenDataset(directory: directory)
         let metadataPath = directory.appendingPathComponent(TokenDataset.metadataFile).path
         func key(_ name: String) throws -> Int {
-            guard let raw = dataset.metadata.values[name] else { throw DatasetError(metadataPath, "missing key \"\(name)\"") }
+            guard let raw = dataset.metadata.values[name] else { throw DatasetError(file: metadataPath, .missingKey(name)) }
             guard let value = raw.intValue, value > 0 else {
-                throw DatasetError(metadataPath, "key \"\(name)\" must be a positive integer, found \(raw)")
+                throw DatasetError(file: metadataPath, .invalidKey(name, "must be a positive integer, found \(raw)"))
             }
             return value
         }
         let promptCount = try key(promptFramesKey)
         let window = try key(windowSizeKey)
         guard promptCount < window else {
-            throw DatasetError(metadataPath, "num_prompt_frames \(promptCount) must be below window_size \(window)")
+            throw DatasetError(file: metadataPath, .malformed("num_prompt_frames \(promptCount) must be below window_size \(window)"))
         }
         let expected = 2 * window - promptCount
         guard dataset.frameCount == expected else {
-            throw DatasetError(metadataPath, "num_images is \(dataset.frameCount); a sample of window \(window) with "
-                + "\(promptCount) prompt frames has \(expected)")
+            throw DatasetError(file: metadataPath, .malformed("num_images is \(dataset.frameCount); a sample of window \(window) with "
+                + "\(promptCount) prompt frames has \(expected)"))
         }
         let frames = (0..<expected).map(dataset.frame)
         return try GeneratedSample(prompt: Array(frames[..<promptCount]),

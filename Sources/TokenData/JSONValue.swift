@@ -75,12 +75,12 @@ extension JSONValue {
     static func readObject(at url: URL) throws -> [String: JSONValue] {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw DatasetError(url.path, "cannot read (\(error.localizedDescription))")
+            throw DatasetError(file: url.path, .io(.cannotRead, reason: error.localizedDescription))
         }
         do {
             return try JSONDecoder().decode([String: JSONValue].self, from: data)
         } catch {
-            throw DatasetError(url.path, "not a JSON object")
+            throw DatasetError(file: url.path, .wrongKind("not a JSON object"))
         }
     }
 

@@ -20,11 +20,11 @@ public final class MappedDataFile: @unchecked Sendable {
         do {
             map = try MemoryMap(path: path)
         } catch .missing {
-            throw DatasetError(path, "no such file")
+            throw DatasetError(file: path, .noSuchFile)
         } catch .notRegularFile {
-            throw DatasetError(path, "not a regular file")
+            throw DatasetError(file: path, .wrongKind("not a regular file"))
         } catch .system(let reason) {
-            throw DatasetError(path, "cannot read (\(reason))")
+            throw DatasetError(file: path, .io(.cannotRead, reason: reason))
         }
         byteCount = map.byteCount
         bytes = map.bytes

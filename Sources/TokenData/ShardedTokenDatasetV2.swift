@@ -36,7 +36,7 @@ public final class ShardedTokenDatasetV2: @unchecked Sendable {
         self.directory = directory
         let fileManager = FileManager.default
         let topMetadata = directory.appendingPathComponent("metadata.json")
-        guard fileManager.fileExists(atPath: topMetadata.path) else { throw DatasetError(topMetadata.path, "missing file") }
+        guard fileManager.fileExists(atPath: topMetadata.path) else { throw DatasetError(file: topMetadata.path, .missingFile) }
         metadata = try JSONValue.readObject(at: topMetadata)
         let layout: Layout = fileManager.fileExists(atPath: directory.appendingPathComponent("videos").path) ? .subfolders : .flat
         self.layout = layout
@@ -48,50 +48,50 @@ public final class ShardedTokenDatasetV2: @unchecked Sendable {
         let shardCount: Int
         if let raw = metadata["num_shards"] {
             guard let value = raw.intValue, value >= 0 else {
-                throw DatasetError(topMetadata.path, "key \"num_shards\" must be a non-negative integer, found \(raw)")
+                throw DatasetError(file: topMetadata.path, .invalidKey("num_shards", "must be a non-negative integer, found \(raw)"))
             }
             shardCount = value
         } else {
-            throw DatasetError(topMetadata.path, "missing key \"num_shards\"")
+            throw DatasetError(file: topMetadata.path, .missingKey("num_shards"))
         }
 
         var shards: [Shard] = []
         for k in 0..<shardCount {
             let shardMetadataURL = url("metadata", "metadata_\(k).json")
-            guard fileManager.fileExists(atPath: shardMetadataURL.path) else { throw DatasetError(shardMetadataURL.path, "missing file") }
+            guard fileManager.fileExists(atPath: shardMetadataURL.path) else { throw DatasetError(file: shardMetadataURL.path, .missingFile) }
             let shardMetadata = try JSONValue.readObject(at: shardMetadataURL)
             guard let frames = shardMetadata["shard_num_frames"]?.intValue, frames >= 0 else {
-                throw DatasetError(shardMetadataURL.path, "missing or invalid key \"shard_num_frames\"")
+                throw DatasetError(file: shardMetadataURL.path, .malformed("missing or invalid key \"shard_num_frames\""))
             }
             guard frames <= TokenDatasetMetadata.maxFrameCount else {
-                throw DatasetError(shardMetadataURL.path, "shard_num_frames \(frames) is above the cap of \(TokenDatasetMetadata.maxFrameCount)")
+                throw DatasetError(file: shardMetadataURL.path, .aboveCap("shard_num_frames \(frames)", cap: TokenDatasetMetadata.maxFrameCount))
             }
             if let declared = shardMetadata["shard_ind"], declared.intValue != k {
-                throw DatasetError(shardMetadataURL.path, "shard_ind is \(declared); expected \(k)")
+                throw DatasetError(file: shardMetadataURL.path, .malformed("shard_ind is \(declared); expected \(k)"))
             }
             let videoURL = url("videos", "video_\(k).bin")
             let segmentURL = url("segment_indices", "segment_idx_\(k).bin")
             let statesURL = url("robot_states", "states_\(k).bin")
             for required in [videoURL, segmentURL] where !fileManager.fileExists(atPath: required.path) {
-                throw DatasetError(required.path, "missing file")
+                throw DatasetError(file: required.path, .missingFile)
             }
             let video = try MappedDataFile(path: videoURL.path)
             let clips = (frames + Self.framesPerClip - 1) / Self.framesPerClip
             let expectedVideo = clips * Self.tokensPerClip * 4
             guard video.byteCount == expectedVideo else {
-                throw DatasetError(videoURL.path, "size is \(video.byteCount) bytes; expected \(expectedVideo) "
-                    + "(\(clips) clips of \(Self.latentFramesPerClip)x\(Self.latentSide)x\(Self.latentSide) int32 for \(frames) frames)")
+                throw DatasetError(file: videoURL.path, .wrongSize(bytes: video.byteCount, expected: "\(expectedVideo) "
+                    + "(\(clips) clips of \(Self.latentFramesPerClip)x\(Self.latentSide)x\(Self.latentSide) int32 for \(frames) frames)"))
             }
             let segments = try MappedDataFile(path: segmentURL.path)
             guard segments.byteCount == 4 * frames else {
-                throw DatasetError(segmentURL.path, "size is \(segments.byteCount) bytes; expected \(4 * frames) (\(frames) int32)")
+                throw DatasetError(file: segmentURL.path, .wrongSize(bytes: segments.byteCount, expected: "\(4 * frames) (\(frames) int32)"))
             }
             var states: MappedDataFile?
             if fileManager.fileExists(atPath: statesURL.path) {
                 let file = try MappedDataFile(path: statesURL.path)
                 guard file.byteCount == 4 * Self.stateWidth * frames else {
-                    throw DatasetError(statesURL.path, "size is \(file.byteCount) bytes; expected \(4 * Self.stateWidth * frames) "
-                        + "(\(frames) x \(Self.stateWidth) float32)")
+                    throw DatasetError(file: statesURL.path, .wrongSize(bytes: file.byteCount, expected: "\(4 * Self.stateWidth * frames) "
+                        + "(\(frames) x \(Self.stateWidth) float32)"))
                 }
                 states = file
             }
@@ -146,4 +146,40 @@ public struct ShardedDatasetSummary: Equatable, Sendable {
     public var tokensOutOfRange = 0
     public var stateMinimum: Float?
     public var stateMaximum: Float?
+}
+
+extension ShardedTokenDatasetV2 {
+    /// Whether a dataset directory is 1X v2.0: its metadata.json counts shards (`num_shards`).
+    public static func isV2(directory path: String) -> Bool {
+        let url = URL(fileURLWithPath: path).appendingPathComponent("metadata.json")
+        guard let data = try? Data(contentsOf: url),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
+        return object["num_shards"] != nil
+    }
+}
+
+extension ShardedTokenDatasetV2 {
+    /// Opens a dataset and checks that metadata.json's `num_images`, when present, is what the
+    /// shards add up to.
+    public static func openChecked(path: String) throws -> ShardedTokenDatasetV2 {
+        let data = try ShardedTokenDatasetV2(path: path)
+        let metadata = URL(fileURLWithPath: path).appendingPathComponent("metadata.json").path
+        if let declared = data.metadata["num_images"]?.intValue, declared != data.frameCount {
+            throw DatasetError(file: metadata, .malformed("num_images is \(declared) but the shards' shard_num_frames add up to \(data.frameCount)"))
+        }
+        return data
+    }
+
+    /// (shard, clip in shard, real frames in the clip) for a clip counted across shards in order.
+    public func locate(clip: Int) -> (shard: Int, clip: Int, frames: Int) {
+        var remaining = clip
+        for shard in shards {
+            if remaining < shard.clipCount {
+                let frames = min(Self.framesPerClip, shard.frameCount - remaining * Self.framesPerClip)
+                return (shard.index, remaining, frames)
+            }
+            remaining -= shard.clipCount
+        }
+        preconditionFailure("clip \(clip) past the end")
+    }
 }

@@ -27,38 +27,38 @@ public final class TokenDataset: @unchecked Sendable {
         self.directory = directory
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw DatasetError(directory.path, "not a dataset directory (missing or not a directory)")
+            throw DatasetError(file: directory.path, .wrongKind("not a dataset directory (missing or not a directory)"))
         }
         let metadata = try TokenDatasetMetadata.read(from: directory.appendingPathComponent(Self.metadataFile))
         self.metadata = metadata
         let count = metadata.frameCount
 
         let videoPath = directory.appendingPathComponent(Self.videoFile).path
-        guard FileManager.default.fileExists(atPath: videoPath) else { throw DatasetError(videoPath, "missing file") }
+        guard FileManager.default.fileExists(atPath: videoPath) else { throw DatasetError(file: videoPath, .missingFile) }
         video = try MappedDataFile(path: videoPath)
         let (frameBytes, _) = metadata.tokensPerFrame.multipliedReportingOverflow(by: metadata.tokenDType.byteSize)
         let (expectedVideoBytes, overflow) = count.multipliedReportingOverflow(by: frameBytes)
         guard !overflow else {
-            throw DatasetError(directory.appendingPathComponent(Self.metadataFile).path,
-                               "num_images \(count) x \(frameBytes) bytes a frame overflows a file size")
+            throw DatasetError(file: directory.appendingPathComponent(Self.metadataFile).path,
+                               .malformed("num_images \(count) x \(frameBytes) bytes a frame overflows a file size"))
         }
         // Bytes past num_images are only allowed while an append is being committed.
         let appendOpen = AppendJournal.isOpen(in: directory)
         guard video.byteCount == expectedVideoBytes || (appendOpen && video.byteCount > expectedVideoBytes) else {
-            throw DatasetError(videoPath, "size is \(video.byteCount) bytes; expected \(expectedVideoBytes) "
-                + "(\(count) frames x \(metadata.height)x\(metadata.width) x \(metadata.tokenDType.byteSize) bytes)")
+            throw DatasetError(file: videoPath, .wrongSize(bytes: video.byteCount, expected: "\(expectedVideoBytes) "
+                + "(\(count) frames x \(metadata.height)x\(metadata.width) x \(metadata.tokenDType.byteSize) bytes)"))
         }
 
         let segmentPath = directory.appendingPathComponent(Self.segmentIDsFile).path
-        guard FileManager.default.fileExists(atPath: segmentPath) else { throw DatasetError(segmentPath, "missing file") }
+        guard FileManager.default.fileExists(atPath: segmentPath) else { throw DatasetError(file: segmentPath, .missingFile) }
         let segmentFile = try MappedDataFile(path: segmentPath)
         guard segmentFile.byteCount == 4 * count || (appendOpen && segmentFile.byteCount > 4 * count) else {
-            throw DatasetError(segmentPath, "size is \(segmentFile.byteCount) bytes; expected \(4 * count) (\(count) int32 ids)")
+            throw DatasetError(file: segmentPath, .wrongSize(bytes: segmentFile.byteCount, expected: "\(4 * count) (\(count) int32 ids)"))
         }
         segmentIDs = Array(segmentFile.int32Array().prefix(count))
         if let drop = zip(segmentIDs, segmentIDs.dropFirst()).enumerated().first(where: { $0.element.1 < $0.element.0 }) {
-            throw DatasetError(segmentPath, "segment ids decrease at frame \(drop.offset + 1) "
-                + "(\(drop.element.0) then \(drop.element.1)); they must be non-decreasing")
+            throw DatasetError(file: segmentPath, .malformed("segment ids decrease at frame \(drop.offset + 1) "
+                + "(\(drop.element.0) then \(drop.element.1)); they must be non-decreasing"))
         }
 
         actions = try ActionTrack.loadAll(in: directory.appendingPathComponent(Self.actionsDirectory), rowCount: count)
@@ -108,9 +108,9 @@ public final class TokenDataset: @unchecked Sendable {
         if let first = summary.firstInvalid {
             let n = tokensPerFrame
             let shown = first.value.map(String.init) ?? "a negative value"
-            throw DatasetError(directory.appendingPathComponent(Self.videoFile).path,
-                               "\(summary.invalidCount) token ids out of range 0..<\(metadata.vocabularySize); first is \(shown) "
-                               + "at frame \(first.index / n), position \(first.index % n)")
+            throw DatasetError(file: directory.appendingPathComponent(Self.videoFile).path,
+                               .malformed("\(summary.invalidCount) token ids out of range 0..<\(metadata.vocabularySize); first is \(shown) "
+                               + "at frame \(first.index / n), position \(first.index % n)"))
         }
     }
 

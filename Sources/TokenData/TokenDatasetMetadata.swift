@@ -53,16 +53,16 @@ public struct TokenDatasetMetadata: Equatable, Sendable {
     /// Validates the keys needed to read the data; `path` names the file in errors.
     public init(values: [String: JSONValue], path: String) throws {
         func positiveInt(_ key: String) throws -> Int {
-            guard let raw = values[key] else { throw DatasetError(path, "missing key \"\(key)\"") }
+            guard let raw = values[key] else { throw DatasetError(file: path, .missingKey(key)) }
             guard let value = raw.intValue, value > 0 else {
-                throw DatasetError(path, "key \"\(key)\" must be a positive integer, found \(raw)")
+                throw DatasetError(file: path, .invalidKey(key, "must be a positive integer, found \(raw)"))
             }
             return value
         }
-        guard let dtypeValue = values["token_dtype"] else { throw DatasetError(path, "missing key \"token_dtype\"") }
+        guard let dtypeValue = values["token_dtype"] else { throw DatasetError(file: path, .missingKey("token_dtype")) }
         guard let name = dtypeValue.stringValue, let dtype = TokenDType(numpyName: name) else {
-            throw DatasetError(path, "key \"token_dtype\" is \(dtypeValue); expected one of "
-                + TokenDType.allCases.map(\.rawValue).joined(separator: ", "))
+            throw DatasetError(file: path, .invalidKey("token_dtype", "is \(dtypeValue); expected one of "
+                + TokenDType.allCases.map(\.rawValue).joined(separator: ", ")))
         }
         self.values = values
         tokenDType = dtype
@@ -70,27 +70,27 @@ public struct TokenDatasetMetadata: Equatable, Sendable {
         width = try positiveInt("w")
         // Sizes from the file are capped before anything is multiplied or allocated by them.
         guard height <= Self.maxSide, width <= Self.maxSide else {
-            throw DatasetError(path, "token grid \(height)x\(width) is above the cap of \(Self.maxSide) per side")
+            throw DatasetError(file: path, .malformed("token grid \(height)x\(width) is above the cap of \(Self.maxSide) per side"))
         }
         vocabularySize = try positiveInt("vocab_size")
-        guard let raw = values["num_images"] else { throw DatasetError(path, "missing key \"num_images\"") }
+        guard let raw = values["num_images"] else { throw DatasetError(file: path, .missingKey("num_images")) }
         guard let count = raw.intValue, count >= 0 else {
-            throw DatasetError(path, "key \"num_images\" must be a non-negative integer, found \(raw)")
+            throw DatasetError(file: path, .invalidKey("num_images", "must be a non-negative integer, found \(raw)"))
         }
         guard count <= Self.maxFrameCount else {
-            throw DatasetError(path, "num_images \(count) is above the cap of \(Self.maxFrameCount)")
+            throw DatasetError(file: path, .aboveCap("num_images \(count)", cap: Self.maxFrameCount))
         }
         frameCount = count
         if let s = values["s"], s.intValue == nil {
-            throw DatasetError(path, "key \"s\" must be an integer, found \(s)")
+            throw DatasetError(file: path, .invalidKey("s", "must be an integer, found \(s)"))
         }
         if UInt64(vocabularySize - 1) > dtype.maxValue {
-            throw DatasetError(path, "vocab_size \(vocabularySize) does not fit token_dtype \(dtype.rawValue)")
+            throw DatasetError(file: path, .malformed("vocab_size \(vocabularySize) does not fit token_dtype \(dtype.rawValue)"))
         }
     }
 
     public static func read(from url: URL) throws -> TokenDatasetMetadata {
-        guard FileManager.default.fileExists(atPath: url.path) else { throw DatasetError(url.path, "missing file") }
+        guard FileManager.default.fileExists(atPath: url.path) else { throw DatasetError(file: url.path, .missingFile) }
         return try TokenDatasetMetadata(values: JSONValue.readObject(at: url), path: url.path)
     }
 

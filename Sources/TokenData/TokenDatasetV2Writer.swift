@@ -39,7 +39,7 @@ public final class TokenDatasetV2Writer {
     public static func create(at target: URL, hz: Int = 30, extraMetadata: [String: JSONValue] = [:],
                               replaceExisting: Bool = false) throws -> TokenDatasetV2Writer {
         if !replaceExisting, FileManager.default.fileExists(atPath: target.path) {
-            throw DatasetError(target.path, "already exists; refusing to overwrite it")
+            throw DatasetError(file: target.path, .alreadyExists)
         }
         var metadata = extraMetadata
         metadata["hz"] = .int(hz)
@@ -74,14 +74,14 @@ public final class TokenDatasetV2Writer {
     public func addShard(clips: [[Int32]], frameCount: Int) throws {
         let expected = (frameCount + ShardedTokenDatasetV2.framesPerClip - 1) / ShardedTokenDatasetV2.framesPerClip
         guard frameCount > 0, clips.count == expected else {
-            throw DatasetError(target.path, "a shard of \(frameCount) frames needs \(expected) clips, given \(clips.count)")
+            throw DatasetError(file: target.path, .rejectedInput("a shard of \(frameCount) frames needs \(expected) clips, given \(clips.count)"))
         }
         for (i, clip) in clips.enumerated() {
             guard clip.count == Self.tokensPerClip else {
-                throw DatasetError(target.path, "clip \(i) has \(clip.count) codes; expected \(Self.tokensPerClip) (3x32x32)")
+                throw DatasetError(file: target.path, .rejectedInput("clip \(i) has \(clip.count) codes; expected \(Self.tokensPerClip) (3x32x32)"))
             }
             if let bad = clip.first(where: { $0 < 0 || Int($0) >= Vocabulary.cosmosDV.size }) {
-                throw DatasetError(target.path, "clip \(i) holds code \(bad), outside 0 ..< \(Vocabulary.cosmosDV.size)")
+                throw DatasetError(file: target.path, .rejectedInput("clip \(i) holds code \(bad), outside 0 ..< \(Vocabulary.cosmosDV.size)"))
             }
         }
         pending.append(PendingShard(clips: clips, frameCount: frameCount, segmentID: nextSegmentID))
@@ -121,13 +121,13 @@ public final class TokenDatasetV2Writer {
             }
             try JSONValue.encodeObject(metadata).write(to: staging.appendingPathComponent("metadata.json"))
             if fileManager.fileExists(atPath: target.path) && !replaceExisting {
-                throw DatasetError(target.path, "already exists; refusing to overwrite it")
+                throw DatasetError(file: target.path, .alreadyExists)
             }
             try DirectorySwap.install(staging, at: target)
         } catch {
             try? fileManager.removeItem(at: staging)
             if let error = error as? DatasetError { throw error }
-            throw DatasetError(target.path, "cannot write dataset (\(error.localizedDescription))")
+            throw DatasetError(file: target.path, .io(.cannotWriteDataset, reason: error.localizedDescription))
         }
     }
 
@@ -154,12 +154,12 @@ public final class TokenDatasetV2Writer {
         do {
             try data.write(to: temporary)
             guard rename(temporary.path, url.path) == 0 else {
-                throw DatasetError(url.path, "cannot move into place (\(String(cString: strerror(errno))))")
+                throw DatasetError(file: url.path, .io(.cannotMoveIntoPlace, reason: String(cString: strerror(errno))))
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             if let error = error as? DatasetError { throw error }
-            throw DatasetError(url.path, "cannot write (\(error.localizedDescription))")
+            throw DatasetError(file: url.path, .io(.cannotWrite, reason: error.localizedDescription))
         }
     }
 }
@@ -184,10 +184,10 @@ public struct CosmosGeneratedSample: Equatable, Sendable {
     public init(generated: [Int32], groundTruth: [Int32], promptLatents: Int = 2) throws {
         let n = TokenDatasetV2Writer.tokensPerClip
         guard generated.count == n, groundTruth.count == n else {
-            throw DatasetError("generated sample", "clips of \(generated.count) and \(groundTruth.count) codes; expected \(n) each")
+            throw DatasetError(file: "generated sample", .rejectedInput("clips of \(generated.count) and \(groundTruth.count) codes; expected \(n) each"))
         }
         guard (1..<ShardedTokenDatasetV2.latentFramesPerClip).contains(promptLatents) else {
-            throw DatasetError("generated sample", "num_prompt_latents \(promptLatents) must be 1 or 2")
+            throw DatasetError(file: "generated sample", .rejectedInput("num_prompt_latents \(promptLatents) must be 1 or 2"))
         }
         self.generated = generated
         self.groundTruth = groundTruth
@@ -216,7 +216,7 @@ public struct CosmosGeneratedSample: Equatable, Sendable {
         let dataset = try ShardedTokenDatasetV2(directory: directory)
         let metadataPath = directory.appendingPathComponent("metadata.json").path
         guard dataset.shards.count == 1, dataset.clipCount == 2 else {
-            throw DatasetError(metadataPath, "a generated sample holds one shard of 2 clips; found \(dataset.shards.count) shards, \(dataset.clipCount) clips")
+            throw DatasetError(file: metadataPath, .malformed("a generated sample holds one shard of 2 clips; found \(dataset.shards.count) shards, \(dataset.clipCount) clips"))
         }
         let prompt = dataset.metadata[promptLatentsKey]?.intValue ?? 2
         return try CosmosGeneratedSample(generated: dataset.clip(0, ofShard: 0), groundTruth: dataset.clip(1, ofShard: 0),

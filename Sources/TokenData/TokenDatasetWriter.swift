@@ -64,19 +64,19 @@ public final class TokenDatasetWriter {
     public static func append(to target: URL, waitForLock: Bool = false) throws -> TokenDatasetWriter {
         guard FileManager.default.fileExists(atPath: target.appendingPathComponent(TokenDataset.metadataFile).path) else {
             _ = try TokenDataset(directory: target)  // says what is missing
-            throw DatasetError(target.path, "not a dataset directory")
+            throw DatasetError(file: target.path, .wrongKind("not a dataset directory"))
         }
         let lock = try DatasetLock(directory: target, wait: waitForLock)
         try AppendJournal.recover(target)
         Self.sweepStaleStaging(beside: target)
         let base = try TokenDataset(directory: target)
         if !base.actions.isEmpty {
-            throw DatasetError(target.appendingPathComponent(TokenDataset.actionsDirectory).path,
-                               "cannot append frames without actions: the action files would no longer have one row per frame")
+            throw DatasetError(file: target.appendingPathComponent(TokenDataset.actionsDirectory).path,
+                               .cannotAppend("cannot append frames without actions: the action files would no longer have one row per frame"))
         }
         if let last = base.segmentIDs.last, last == Int32.max {
-            throw DatasetError(target.appendingPathComponent(TokenDataset.segmentIDsFile).path,
-                               "the last segment id is \(last), the largest an int32 holds; no segment can be appended")
+            throw DatasetError(file: target.appendingPathComponent(TokenDataset.segmentIDsFile).path,
+                               .cannotAppend("the last segment id is \(last), the largest an int32 holds; no segment can be appended"))
         }
         return try TokenDatasetWriter(target: target, metadata: base.metadata, base: base, lock: lock, replaceExisting: true)
     }
@@ -89,14 +89,14 @@ public final class TokenDatasetWriter {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: target.path, isDirectory: &isDirectory) else { return false }
         guard isDirectory.boolValue else {
-            throw DatasetError(target.path, "is a file, not a dataset directory; refusing to replace it")
+            throw DatasetError(file: target.path, .wrongKind("is a file, not a dataset directory; refusing to replace it"))
         }
         let contents = (try? FileManager.default.contentsOfDirectory(atPath: target.path)) ?? []
         let isDataset = contents.contains(TokenDataset.metadataFile)
         guard isDataset || contents.filter({ $0 != DatasetLock.fileName }).isEmpty else {
-            throw DatasetError(target.path, "is a folder but not a token dataset (no \(TokenDataset.metadataFile)); refusing to replace it")
+            throw DatasetError(file: target.path, .wrongKind("is a folder but not a token dataset (no \(TokenDataset.metadataFile)); refusing to replace it"))
         }
-        guard replaceExisting else { throw DatasetError(target.path, "already exists; refusing to overwrite it") }
+        guard replaceExisting else { throw DatasetError(file: target.path, .alreadyExists) }
         return true
     }
 
@@ -131,7 +131,7 @@ public final class TokenDatasetWriter {
         do {
             try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
         } catch {
-            throw DatasetError(staging.path, "cannot create staging directory (\(error.localizedDescription))")
+            throw DatasetError(file: staging.path, .io(.cannotCreateStaging, reason: error.localizedDescription))
         }
         do {
             if let base {
@@ -142,7 +142,7 @@ public final class TokenDatasetWriter {
                 nextSegmentID = 0
                 // Born with its lock file, so the first append adds no file to the dataset.
                 guard fileManager.createFile(atPath: staging.appendingPathComponent(DatasetLock.fileName).path, contents: nil) else {
-                    throw DatasetError(staging.path, "cannot create the lock file")
+                    throw DatasetError(file: staging.path, .io(.cannotCreateLockFile))
                 }
             }
             video = try BinaryFileOutput(path: staging.appendingPathComponent(TokenDataset.videoFile).path)
@@ -150,7 +150,7 @@ public final class TokenDatasetWriter {
         } catch {
             try? fileManager.removeItem(at: staging)
             if let error = error as? DatasetError { throw error }
-            throw DatasetError(target.path, "cannot stage dataset files (\(error.localizedDescription))")
+            throw DatasetError(file: target.path, .io(.cannotStage, reason: error.localizedDescription))
         }
     }
 
@@ -164,18 +164,18 @@ public final class TokenDatasetWriter {
 
     /// Adds one frame (`h*w` token ids) to the current segment, starting one if none was begun.
     public func add(frame: [UInt32]) throws {
-        guard !finished else { throw DatasetError(target.path, "writer already committed or discarded") }
+        guard !finished else { throw DatasetError(file: target.path, .writerFinished) }
         guard frame.count == metadata.tokensPerFrame else {
-            throw DatasetError(target.path, "frame has \(frame.count) tokens; expected \(metadata.tokensPerFrame)")
+            throw DatasetError(file: target.path, .rejectedInput("frame has \(frame.count) tokens; expected \(metadata.tokensPerFrame)"))
         }
         if let bad = frame.firstIndex(where: { Int($0) >= metadata.vocabularySize }) {
-            throw DatasetError(target.path, "token \(frame[bad]) at position \(bad) of added frame \(addedFrameCount) "
-                + "is out of range 0..<\(metadata.vocabularySize)")
+            throw DatasetError(file: target.path, .rejectedInput("token \(frame[bad]) at position \(bad) of added frame \(addedFrameCount) "
+                + "is out of range 0..<\(metadata.vocabularySize)"))
         }
         if segmentPending {
             guard nextSegmentID <= Int(Int32.max) else {
-                throw DatasetError(target.appendingPathComponent(TokenDataset.segmentIDsFile).path,
-                                   "segment id \(nextSegmentID) does not fit an int32 (at most \(Int32.max))")
+                throw DatasetError(file: target.appendingPathComponent(TokenDataset.segmentIDsFile).path,
+                                   .cannotAppend("segment id \(nextSegmentID) does not fit an int32 (at most \(Int32.max))"))
             }
             currentSegmentID = Int32(nextSegmentID)
             nextSegmentID += 1
@@ -192,7 +192,7 @@ public final class TokenDatasetWriter {
 
     /// Writes the metadata and puts the new dataset in place of the target.
     public func commit() throws {
-        guard !finished else { throw DatasetError(target.path, "writer already committed or discarded") }
+        guard !finished else { throw DatasetError(file: target.path, .writerFinished) }
         finished = true
         defer {
             PendingOutputs.unregister(staging)
@@ -209,12 +209,12 @@ public final class TokenDatasetWriter {
             }
             let metadataURL = staging.appendingPathComponent(TokenDataset.metadataFile)
             do { try metadata.jsonData().write(to: metadataURL) } catch {
-                throw DatasetError(metadataURL.path, "cannot write (\(error.localizedDescription))")
+                throw DatasetError(file: metadataURL.path, .io(.cannotWrite, reason: error.localizedDescription))
             }
             AtomicOutput.sync(metadataURL.path)
             AtomicOutput.sync(staging.path)
             if !replaceExisting, FileManager.default.fileExists(atPath: target.path) {
-                throw DatasetError(target.path, "already exists; refusing to overwrite it")
+                throw DatasetError(file: target.path, .alreadyExists)
             }
             try DirectorySwap.install(staging, at: target)
             AtomicOutput.sync(target.deletingLastPathComponent().path)
@@ -240,10 +240,10 @@ extension TokenDatasetWriter {
     public static func write(frames: [[UInt32]], segmentIDs: [Int32], to target: URL, hz: Int, tokenizerCheckpoint: String,
                              extraMetadata: [String: JSONValue] = [:], replaceExisting: Bool = false) throws {
         guard frames.count == segmentIDs.count else {
-            throw DatasetError(target.path, "\(frames.count) frames but \(segmentIDs.count) segment ids")
+            throw DatasetError(file: target.path, .rejectedInput("\(frames.count) frames but \(segmentIDs.count) segment ids"))
         }
         if let i = segmentIDs.indices.dropFirst().first(where: { segmentIDs[$0] < segmentIDs[$0 - 1] }) {
-            throw DatasetError(target.path, "segment ids decrease at frame \(i); they must be non-decreasing")
+            throw DatasetError(file: target.path, .rejectedInput("segment ids decrease at frame \(i); they must be non-decreasing"))
         }
         let writer = try create(at: target, hz: hz, tokenizerCheckpoint: tokenizerCheckpoint,
                                 extraMetadata: extraMetadata, replaceExisting: replaceExisting)

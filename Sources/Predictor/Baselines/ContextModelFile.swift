@@ -25,30 +25,30 @@ extension ContextModel {
     public static func load(from url: URL) throws -> ContextModel {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw DatasetError(url.path, "cannot read (\(error.localizedDescription))")
+            throw DatasetError(file: url.path, .io(.cannotRead, reason: error.localizedDescription))
         }
         let bytes = [UInt8](data)
         guard bytes.count >= headerSize else {
-            throw DatasetError(url.path, "too short (\(bytes.count) bytes) for a context model header")
+            throw DatasetError(file: url.path, .malformed("too short (\(bytes.count) bytes) for a context model header"))
         }
-        guard Array(bytes[0..<8]) == fileMagic else { throw DatasetError(url.path, "not a context model file (bad magic)") }
+        guard Array(bytes[0..<8]) == fileMagic else { throw DatasetError(file: url.path, .malformed("not a context model file (bad magic)")) }
         func u32(_ offset: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[offset + $1]) << (8 * $1) } }
         func u64(_ offset: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(bytes[offset + $1]) << (8 * $1) } }
         let version = u32(8)
         guard version == fileVersion else {
-            throw DatasetError(url.path, "unsupported context model version \(version); this build reads version \(fileVersion)")
+            throw DatasetError(file: url.path, .malformed("unsupported context model version \(version); this build reads version \(fileVersion)"))
         }
         let count = Int(u32(12))
         guard count == BitContexts.count else {
-            throw DatasetError(url.path, "has \(count) contexts; version \(fileVersion) models have \(BitContexts.count)")
+            throw DatasetError(file: url.path, .malformed("has \(count) contexts; version \(fileVersion) models have \(BitContexts.count)"))
         }
         let expected = headerSize + 4 * count
         guard bytes.count == expected else {
-            throw DatasetError(url.path, "size is \(bytes.count) bytes; expected \(expected)")
+            throw DatasetError(file: url.path, .wrongSize(bytes: bytes.count, expected: "\(expected)"))
         }
         let probabilities = (0..<count).map { Float(bitPattern: u32(headerSize + 4 * $0)) }
         if let bad = probabilities.firstIndex(where: { !($0 > 0 && $0 < 1) }) {
-            throw DatasetError(url.path, "probability \(probabilities[bad]) of context \(bad) is not in (0, 1)")
+            throw DatasetError(file: url.path, .malformed("probability \(probabilities[bad]) of context \(bad) is not in (0, 1)"))
         }
         return try ContextModel(bitProbabilities: probabilities, stride: Int(u32(16)), trainingFrames: Int(u64(20)))
     }

@@ -10,14 +10,14 @@ extension ContextModel {
     /// (n1 + 1/2) / (n + 1). Work is split over `threads`.
     public static func fit(dataset: TokenDataset, stride: Int, includeSegment: (Int32) -> Bool = { _ in true },
                            threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> ContextModel {
-        guard stride >= 1 else { throw DatasetError(dataset.directory.path, "stride must be at least 1, got \(stride)") }
+        guard stride >= 1 else { throw DatasetError(file: dataset.directory.path, .rejectedInput("stride must be at least 1, got \(stride)")) }
         let ids = dataset.segmentIDs
         var targets: [Int] = []
         for i in stride..<max(stride, dataset.frameCount) where ids[i - stride] == ids[i] && includeSegment(ids[i]) {
             targets.append(i)
         }
         guard !targets.isEmpty else {
-            throw DatasetError(dataset.directory.path, "no frame pairs \(stride) apart within one segment to fit on")
+            throw DatasetError(file: dataset.directory.path, .rejectedInput("no frame pairs \(stride) apart within one segment to fit on"))
         }
         let workers = max(1, min(threads, targets.count))
         let partial = UnsafeMutablePointer<[UInt64]>.allocate(capacity: workers)

@@ -11,7 +11,7 @@ public final class CopyPredictor: FramePredictor {
     public let mixing: Float
 
     public init(mixing: Float = CopyPredictor.defaultMixing) throws {
-        guard mixing > 0, mixing <= 1 else { throw DatasetError("copy", "mixing weight \(mixing) is not in (0, 1]") }
+        guard mixing > 0, mixing <= 1 else { throw DatasetError(file: "copy", .rejectedInput("mixing weight \(mixing) is not in (0, 1]")) }
         self.mixing = mixing
     }
 

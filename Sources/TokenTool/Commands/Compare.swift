@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import CosmosTokenizer
+import MagvitCodec
 import Predictor
 import TokenData
 import Media
@@ -88,11 +89,11 @@ struct Compare: ParsableCommand {
             return try CosmosCLI.compare(self, clip: clip, layout: layout)
         }
         let tokens = try loadTokens()
-        let (codec, _) = try codecOptions.loadCodec(parts: [.decoder])
+        let tokenizer: VideoTokenizer = try codecOptions.loadCodec(parts: [.decoder]).codec
         let progress = Progress("decode", total: tokens.prompt.count + tokens.predicted.count + tokens.groundTruth.count)
         func decode(_ frames: [[UInt32]]) throws -> [RGBImage] {
             defer { progress.advance(by: frames.count) }
-            return try codec.decodeImages(tokens: frames)
+            return try tokenizer.decode(clips: frames)
         }
         let prompt = try decode(tokens.prompt)
         let generated = try decode(tokens.predicted)

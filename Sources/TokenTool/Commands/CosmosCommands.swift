@@ -5,33 +5,27 @@ import Checkpoints
 import TokenData
 import Media
 import Core
+import Pipelines
 
 /// The Cosmos DV8x8x8 (1X v2.0) side of `tokenize`, `decode`, `compare`, `inspect` and `bench`.
 /// Each command keeps its MAGVIT2 path unchanged and hands over here when `--ckpt` names a
 /// Cosmos tokenizer (a `.jit` file or a folder of them) or the dataset is a v2.0 one.
 enum CosmosCLI {
-    /// Whether `--ckpt` names a Cosmos tokenizer: a folder (encoder.jit / decoder.jit /
-    /// autoencoder.jit), or a file whose tensors have Cosmos keys. Told from the contents, not the name.
+    /// What `--ckpt` names, told from its contents once (a folder of .jit files, or a file whose
+    /// tensors have Cosmos keys); nil `--ckpt` is the shipped MAGVIT2 sample.
+    static func detect(_ spec: String?) -> TokenizerCheckpoint? {
+        guard let spec else { return nil }
+        return TokenizerCheckpoint.detect(path: (try? HubPath.resolve(spec, types: [.model])) ?? spec)
+    }
+
+    /// Whether `--ckpt` names a Cosmos tokenizer.
     static func isCosmos(checkpoint spec: String?) -> Bool {
-        guard let spec else { return false }
-        let path = (try? HubPath.resolve(spec, types: [.model])) ?? spec
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return false }
-        if isDirectory.boolValue {
-            return ["encoder.jit", "decoder.jit", "autoencoder.jit"].contains {
-                FileManager.default.fileExists(atPath: URL(fileURLWithPath: path).appendingPathComponent($0).path)
-            }
-        }
-        guard let store = try? Checkpoint.open(path: path) else { return false }
-        return CosmosTokenizer.isCosmos(store)
+        detect(spec)?.isCosmos ?? false
     }
 
     /// Whether a dataset directory is 1X v2.0 (its metadata.json counts shards).
     static func isV2Dataset(_ path: String) -> Bool {
-        let url = URL(fileURLWithPath: path).appendingPathComponent("metadata.json")
-        guard let data = try? Data(contentsOf: url),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
-        return object["num_shards"] != nil
+        ShardedTokenDatasetV2.isV2(directory: path)
     }
 
     static func load(_ spec: String?, parts: Set<CosmosTokenizer.Part>) throws -> CosmosTokenizer {
@@ -40,25 +34,26 @@ enum CosmosCLI {
                 + "encoder.jit, autoencoder.jit or their folder (huggingface-cli download nvidia/Cosmos-Tokenizer-DV8x8x8)")
         }
         let path = try HubPath.resolve(spec, types: [.model])
-        note("loading Cosmos \(parts.map(\.rawValue).sorted().joined(separator: " + ")) from \(path)")
-        do {
-            return try CosmosTokenizer(path: path, parts: parts)
-        } catch let error as CustomStringConvertible where !error.description.contains(path) {
-            throw ValidationErrorText("\(path): \(error.description)")
-        }
+        return try load(.other(path), parts: parts)
+    }
+
+    /// Loads from what `detect` found, without opening a detected file again.
+    static func load(_ checkpoint: TokenizerCheckpoint, parts: Set<CosmosTokenizer.Part>) throws -> CosmosTokenizer {
+        note("loading Cosmos \(parts.map(\.rawValue).sorted().joined(separator: " + ")) from \(checkpoint.path)")
+        return try checkpoint.loadCosmos(parts: parts)
     }
 
     // MARK: tokenize
 
     /// Videos (each one shard and one segment) and runs of PNGs -> a 1X v2.0 dataset.
-    static func tokenize(_ command: Tokenize) throws {
+    static func tokenize(_ command: Tokenize, checkpoint: TokenizerCheckpoint) throws {
         command.compute.apply()
         let segments = try InputGrouping.segments(command.inputs, segmentPerFile: command.segmentPerFile)
         let options = command.intake.readOptions(defaultFPS: 30, size: command.size, maxFrames: command.maxFrames)
         guard options.fps == 30 else {
             throw ValidationError("--fps must be 30 for a 1X v2.0 dataset: its clips are 17 frames at 30 Hz")
         }
-        let tokenizer = try load(command.codecOptions.checkpoint, parts: [.encoder])
+        let tokenizer: VideoTokenizer = try load(checkpoint, parts: [.encoder])
         let target = URL(fileURLWithPath: command.output)
         let writer = command.append
             ? try TokenDatasetV2Writer.append(to: target)
@@ -66,35 +61,15 @@ enum CosmosCLI {
         let progress = Progress("tokenize", total: nil)
         var clipsDone = 0
         let started = Date()
-
-        for segment in segments {
-            var clips: [[Int32]] = []
-            var buffer: [RGBImage] = []
-            var frames = 0
-            func encodeClip() throws {
-                // A short last clip repeats its last frame up to 17; the shard records the real count.
-                while buffer.count < CosmosTokenizer.framesPerClip { buffer.append(buffer[buffer.count - 1]) }
-                clips.append(try tokenizer.encode(clip: buffer).tokens)
-                buffer.removeAll(keepingCapacity: true)
-                clipsDone += 1
-                progress.update(done: frames)
+        // One clip at a time, as the encoder's activations for 17 frames are large.
+        try TokenizePipeline(tokenizer: tokenizer, options: options, batch: 1).run(segments, into: ShardPerSegmentWriter(writer)) { event in
+            switch event {
+            case .videoOpened(_, _, let estimate):
+                if let estimate { progress.update(done: 0, total: estimate) }
+            case .encoded(_, let clips, let segmentFrames):
+                clipsDone += clips
+                progress.update(done: segmentFrames)
             }
-            func add(_ frame: RGBImage) throws {
-                buffer.append(frame)
-                frames += 1
-                if buffer.count == CosmosTokenizer.framesPerClip { try encodeClip() }
-            }
-            switch segment {
-            case .images(let files):
-                for path in files { try add(try FrameSource.frames(of: path, options: options)[0]) }
-            case .video(let path):
-                let reader = try VideoReader(url: URL(fileURLWithPath: path), options: options)
-                if let estimate = reader.estimatedFrameCount { progress.update(done: frames, total: estimate) }
-                let read = try reader.forEachFrame { frame, _, _ in try add(frame) }
-                if read == 0 { throw MediaError.noDecodableFrames(path: path) }
-            }
-            if !buffer.isEmpty { try encodeClip() }
-            try writer.addShard(clips: clips, frameCount: frames)
         }
         try writer.commit()
         progress.finish()
@@ -124,31 +99,9 @@ enum CosmosCLI {
         return result
     }
 
-    /// (shard, clip in shard, real frames in the clip) for a global clip index.
-    static func locate(_ clip: Int, in data: ShardedTokenDatasetV2) -> (shard: Int, clip: Int, frames: Int) {
-        var remaining = clip
-        for shard in data.shards {
-            if remaining < shard.clipCount {
-                let frames = min(CosmosTokenizer.framesPerClip, shard.frameCount - remaining * CosmosTokenizer.framesPerClip)
-                return (shard.index, remaining, frames)
-            }
-            remaining -= shard.clipCount
-        }
-        preconditionFailure("clip \(clip) past the end")
-    }
-
-    static func openV2(_ path: String) throws -> ShardedTokenDatasetV2 {
-        let data = try ShardedTokenDatasetV2(path: path)
-        let metadata = URL(fileURLWithPath: path).appendingPathComponent("metadata.json").path
-        if let declared = data.metadata["num_images"]?.intValue, declared != data.frameCount {
-            throw DatasetError(metadata, "num_images is \(declared) but the shards' shard_num_frames add up to \(data.frameCount)")
-        }
-        return data
-    }
-
     static func decode(_ command: Decode, clips clipText: String?) throws {
         command.compute.apply()
-        let data = try openV2(command.dataset)
+        let data = try ShardedTokenDatasetV2.openChecked(path: command.dataset)
         let clips = try parseClips(clipText, count: data.clipCount, path: command.dataset)
         let captionHeight = command.captions ? 36 : 0
         let fps = command.fps ?? (data.hz ?? 30)
@@ -157,7 +110,7 @@ enum CosmosCLI {
         let progress = Progress("decode", total: clips.count, unit: "clips")
         var written = 0
         for clip in clips {
-            let (shard, index, frames) = locate(clip, in: data)
+            let (shard, index, frames) = data.locate(clip: clip)
             let tokens = data.clip(index, ofShard: shard)
             try CosmosTokenizer.checkRange(tokens, clip: clip)
             let images = try tokenizer.decode(tokens: tokens)
@@ -183,11 +136,11 @@ enum CosmosCLI {
     static func compare(_ command: Compare, clip: Int, layout: Layout) throws {
         let generated: [Int32], truth: [Int32], promptFrames: Int, title: String
         if let pair = command.pair {
-            let data = try openV2(pair)
+            let data = try ShardedTokenDatasetV2.openChecked(path: pair)
             guard clip >= 0, clip < data.clipCount else {
                 throw ValidationError("--clip \(clip) is past the end of \(pair) (\(data.clipCount) clips)")
             }
-            let (shard, index, _) = locate(clip, in: data)
+            let (shard, index, _) = data.locate(clip: clip)
             generated = data.clip(index, ofShard: shard)
             truth = generated
             promptFrames = 9
@@ -220,24 +173,6 @@ enum CosmosCLI {
                                            fps: command.fps ?? 2, title: title)
         }
         print("wrote \(command.output)")
-    }
-
-    // MARK: inspect
-
-    static func addArchitecture(of store: TensorStore, to report: inout Report) throws {
-        let config = try CosmosConfig(inferringFrom: store)
-        report.add("architecture", config.description, key: "architecture", json: [
-            "name": "Cosmos DV8x8x8", "channels": config.channels, "level_channels": config.levelChannels,
-            "res_blocks": config.resBlocks, "z_channels": config.zChannels, "fsq_levels": FSQ.levels,
-        ])
-        let buffers = store.tensorNames.filter(CosmosTokenizer.nonPersistentBuffers.contains)
-        if !buffers.isEmpty { report.add("set aside", "\(buffers.count) non-persistent buffers (\(buffers.joined(separator: ", ")))") }
-        if store.isTorchScript {
-            for name in store.tensorNames {
-                guard let info = store.info(name) else { continue }
-                report.lines.append("  \(name) \(info.dtype.rawValue) \(info.shape)")
-            }
-        }
     }
 
     // MARK: bench

@@ -50,12 +50,12 @@ struct Decode: ParsableCommand {
         let indices = try selection.indices(in: data.frameCount, path: dataset)
         let height = Codec.imageSize + (captions ? 36 : 0)
         let sink = try FrameSink(output: output, fps: fps ?? defaultFPS(data), width: Codec.imageSize, height: height)
-        let (codec, _) = try codecOptions.loadCodec(parts: [.decoder])
+        let tokenizer: VideoTokenizer = try codecOptions.loadCodec(parts: [.decoder]).codec
         let progress = Progress("decode", total: indices.count)
         for start in Swift.stride(from: 0, to: indices.count, by: compute.batch) {
             let chunk = indices[start..<min(start + compute.batch, indices.count)]
             let tokens = chunk.map { data.frame($0) }
-            let images = try codec.decodeImages(tokens: tokens)
+            let images = try tokenizer.decode(clips: tokens)
             for (index, image) in zip(chunk, images) {
                 try sink.append(captions ? image.captioned("frame \(index)") : image)
             }

@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
+import MagvitCodec
 import Predictor
 import TokenData
 import Media
 import Core
+import Pipelines
 
 /// `tokentool demo`: the whole pipeline on the embedded sample, no network, no arguments.
 struct Demo: ParsableCommand {
@@ -60,28 +62,22 @@ struct Demo: ParsableCommand {
             throw ValidationErrorText("the shipped context model Samples/\(SampleFiles.contextModelName) was not found (set TOKENTOOL_SAMPLES)")
         }
         let (codec, checkpoint) = try codecOptions.loadCodec(parts: [.encoder, .decoder])
+        let tokenizer: VideoTokenizer = codec
 
         // 1. Video -> tokens.
         let tokensDir = out.appendingPathComponent("tokens")
         let writer = try TokenDatasetWriter.create(at: tokensDir, hz: fps, tokenizerCheckpoint: checkpoint,
                                                    replaceExisting: true)
-        writer.beginSegment()
-        let reader = try VideoReader(url: URL(fileURLWithPath: clipPath), options: VideoReadOptions(fps: fps))
-        let tokenizeProgress = Progress("tokenize", total: reader.estimatedFrameCount)
-        var pending: [RGBImage] = []
-        func flush() throws {
-            guard !pending.isEmpty else { return }
-            for frame in try codec.encode(images: pending).tokens { try writer.add(frame: frame) }
-            tokenizeProgress.advance(by: pending.count)
-            pending.removeAll(keepingCapacity: true)
-        }
-        _ = try reader.forEachFrame { frame, _, _ in
-            pending.append(frame)
-            if pending.count == 8 { try flush() }
-        }
-        try flush()
+        var tokenizeProgress: Progress?
+        try TokenizePipeline(tokenizer: tokenizer, options: VideoReadOptions(fps: fps), batch: 8)
+            .run([.video(clipPath)], into: writer) { event in
+                switch event {
+                case .videoOpened(_, _, let estimate): tokenizeProgress = Progress("tokenize", total: estimate)
+                case .encoded(let frames, _, _): tokenizeProgress?.advance(by: frames)
+                }
+            }
         try writer.commit()
-        tokenizeProgress.finish()
+        tokenizeProgress?.finish()
 
         // 2. One window: prompt + future, scored teacher-forced, then sampled.
         let dataset = try TokenDataset(directory: tokensDir)
@@ -104,9 +100,9 @@ struct Demo: ParsableCommand {
         let sample = try GeneratedSample(prompt: Array(window.prefix(promptFrames)), predicted: predicted, groundTruth: Array(window.dropFirst(promptFrames)))
         try sample.write(to: sampleDir, hz: fps, tokenizerCheckpoint: checkpoint)
         let decodeProgress = Progress("decode", total: window.count + frames)
-        let truthImages = try codec.decodeImages(tokens: window)
+        let truthImages = try tokenizer.decode(clips: window)
         decodeProgress.advance(by: window.count)
-        let predictedImages = try codec.decodeImages(tokens: predicted)
+        let predictedImages = try tokenizer.decode(clips: predicted)
         decodeProgress.advance(by: frames)
         decodeProgress.finish()
         let renderer = ComparisonRenderer()

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Predictor
 import Core
+import Pipelines
 
 /// `tokentool lpips`: the challenge's perceptual distance between two images or videos.
 struct LPIPSCommand: ParsableCommand {

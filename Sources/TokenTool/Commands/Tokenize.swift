@@ -4,6 +4,7 @@ import MagvitCodec
 import Core
 import TokenData
 import Media
+import Pipelines
 
 /// `tokentool tokenize`: images and videos -> a 1X v1.1 token dataset.
 struct Tokenize: ParsableCommand {
@@ -71,12 +72,15 @@ struct Tokenize: ParsableCommand {
     func run() throws {
         ProtectedInputs.register(inputs + [codecOptions.checkpoint].compactMap { $0 })
         if let shard = try shardOptions.resolve() { return try runShard(shard) }
-        if CosmosCLI.isCosmos(checkpoint: codecOptions.checkpoint) { return try CosmosCLI.tokenize(self) }
+        let detected = CosmosCLI.detect(codecOptions.checkpoint)
+        if let detected, detected.isCosmos { return try CosmosCLI.tokenize(self, checkpoint: detected) }
         compute.apply()
         let segments = try InputGrouping.segments(inputs, segmentPerFile: segmentPerFile)
         let options = intake.readOptions(defaultFPS: 30, size: size, maxFrames: maxFrames)
-        let hz = try datasetRate(segments, options)
-        let (codec, checkpointPath) = try codecOptions.loadCodec(parts: [.encoder])
+        guard let hz = try TokenizePipeline.datasetRate(segments, options: options) else {
+            throw ValidationError("--fps source needs a video that states its frame rate; give --fps <rate>")
+        }
+        let (codec, checkpointPath) = try codecOptions.loadCodec(parts: [.encoder], opened: detected?.openedStore)
         let tokenizer = try TokenizerIdentity.magvit2(checkpoint: checkpointPath)
         let target = URL(fileURLWithPath: output)
         let writer: TokenDatasetWriter
@@ -92,48 +96,19 @@ struct Tokenize: ParsableCommand {
             if case .images(let files) = segment { return total + files.count } else { return total }
         }
         let progress = Progress("tokenize", total: expected)
-        var pending: [RGBImage] = []
-        func flush() throws {
-            guard !pending.isEmpty else { return }
-            let (_, tokens) = try codec.encode(images: pending)
-            for frame in tokens { try writer.add(frame: frame) }
-            progress.advance(by: pending.count)
-            pending.removeAll(keepingCapacity: true)
-        }
-        for segment in segments {
-            try flush()
-            writer.beginSegment()
-            switch segment {
-            case .images(let files):
-                for file in files {
-                    pending.append(try FrameSource.frames(of: file, options: options)[0])
-                    if pending.count >= compute.batch { try flush() }
-                }
-            case .video(let input):
-                let reader = try VideoReader(url: URL(fileURLWithPath: input), options: options)
-                if Verbosity.isVerbose { note("\(input): -vf \(reader.filterDescription)") }
-                expected += reader.estimatedFrameCount ?? 0
+        try TokenizePipeline(tokenizer: codec, options: options, batch: compute.batch).run(segments, into: writer) { event in
+            switch event {
+            case .videoOpened(let input, let filter, let estimate):
+                if Verbosity.isVerbose { note("\(input): -vf \(filter)") }
+                expected += estimate ?? 0
                 progress.update(done: progress.done, total: expected)
-                let frames = try reader.forEachFrame { frame, _, _ in
-                    pending.append(frame)
-                    if pending.count >= compute.batch { try flush() }
-                }
-                if frames == 0 { throw MediaError.noDecodableFrames(path: input) }
+            case .encoded(let frames, _, _):
+                progress.advance(by: frames)
             }
         }
-        try flush()
         try writer.commit()
         progress.finish()
         print("wrote \(writer.addedFrameCount) frames to \(output)")
-    }
-
-    /// hz for metadata.json: --fps exactly; with `--fps source` the first video's own rate.
-    private func datasetRate(_ segments: [InputGrouping.Segment], _ options: VideoReadOptions) throws -> Double {
-        if let fps = options.fps { return fps }
-        for case .video(let path) in segments {
-            if let rate = try VideoReader(url: URL(fileURLWithPath: path), options: options).sourceFrameRate { return rate }
-        }
-        throw ValidationError("--fps source needs a video that states its frame rate; give --fps <rate>")
     }
 }
 

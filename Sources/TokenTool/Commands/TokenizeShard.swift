@@ -4,6 +4,7 @@ import Foundation
 import Checkpoints
 import TokenData
 import Media
+import Pipelines
 
 /// `tokenize --shard i/N`: one task's share of a split job, written as a part directory that
 /// `tokentool merge` puts back together (byte for byte what one unsplit `tokenize` writes).
@@ -16,12 +17,12 @@ import Media
 extension Tokenize {
     func runShard(_ shard: ShardSpec) throws {
         _ = try InputGrouping.segments(inputs, segmentPerFile: segmentPerFile)  // says which input is missing
-        let units = Self.segmentUnits(inputs, segmentPerFile: segmentPerFile)
+        let units = TokenizeShardPlan.segmentUnits(inputs, segmentPerFile: segmentPerFile)
         let costs = units.map { unit in
             unit.count > 1 || (InputGrouping.isImage(inputs[unit.lowerBound]) && !InputGrouping.isPattern(inputs[unit.lowerBound]))
                 ? unit.count : estimatedFrames(inputs[unit.lowerBound])
         }
-        let unitRange = ShardSpec.balancedRanges(costs: Self.knownCosts(costs), count: shard.count)[shard.index]
+        let unitRange = ShardSpec.balancedRanges(costs: TokenizeShardPlan.knownCosts(costs), count: shard.count)[shard.index]
         let mine = unitRange.isEmpty ? 0..<0 : units[unitRange.lowerBound].lowerBound ..< units[unitRange.upperBound - 1].upperBound
         let target = URL(fileURLWithPath: output)
         let cosmos = CosmosCLI.isCosmos(checkpoint: codecOptions.checkpoint)
@@ -36,7 +37,7 @@ extension Tokenize {
             settings: tokenSettings(cosmos: cosmos), checkpoint: checkpoint, frames: 0, segments: 0)
 
         if FileManager.default.fileExists(atPath: target.path) {
-            let reason = Self.differenceFromFinished(part: target, planned: planned)
+            let reason = TokenizeShardPlan.differenceFromFinished(part: target, planned: planned)
             if reason == nil {
                 note("part \(shard) is already complete at \(output); skipping it")
                 print("part \(shard) already complete at \(output)")
@@ -116,49 +117,9 @@ extension Tokenize {
         return files.first { !$0.hasSuffix("decoder.jit") } ?? files[0]  // a lone decoder fails when loaded
     }
 
-    /// Ranges of inputs that one unsplit run makes one segment of: each video (or folder, or
-    /// pattern) alone, and each run of consecutive image arguments together unless
-    /// `--segment-per-file`.
-    static func segmentUnits(_ inputs: [String], segmentPerFile: Bool = false) -> [Range<Int>] {
-        var units: [Range<Int>] = []
-        for i in inputs.indices {
-            if !segmentPerFile, InputGrouping.isImage(inputs[i]), !InputGrouping.isPattern(inputs[i]), i > 0,
-               InputGrouping.isImage(inputs[i - 1]), !InputGrouping.isPattern(inputs[i - 1]), let last = units.popLast() {
-                units.append(last.lowerBound ..< i + 1)
-            } else {
-                units.append(i ..< i + 1)
-            }
-        }
-        return units
-    }
-
     /// Frames a video will give, from its container (-1 when it does not say).
     private func estimatedFrames(_ path: String) -> Int {
         let options = intake.readOptions(defaultFPS: 30, size: size, maxFrames: maxFrames)
         return (try? VideoReader(url: URL(fileURLWithPath: path), options: options))?.estimatedFrameCount ?? -1
-    }
-
-    /// Unknown durations count as the mean of the known ones (1 if none is known).
-    static func knownCosts(_ costs: [Int]) -> [Int] {
-        let known = costs.filter { $0 >= 0 }
-        let fallback = known.isEmpty ? 1 : max(1, known.reduce(0, +) / known.count)
-        return costs.map { $0 >= 0 ? $0 : fallback }
-    }
-
-    /// Nil when `part` is a finished, intact part made with exactly `planned`'s job, inputs and
-    /// settings; otherwise what differs.
-    static func differenceFromFinished(part: URL, planned: PartManifest) -> String? {
-        let found: PartManifest
-        do { found = try DatasetParts.open(part).manifest } catch { return "\(error)" }
-        let checks: [(String, Bool)] = [
-            ("its dataset format differs", found.datasetFormat == planned.datasetFormat),
-            ("its tool version differs", found.toolVersion == planned.toolVersion),
-            ("its shard differs", found.shard == planned.shard),
-            ("its job input list differs", found.jobInputsSHA256 == planned.jobInputsSHA256 && found.jobInputCount == planned.jobInputCount),
-            ("its inputs differ", found.inputs.map(\.index) == planned.inputs.map(\.index) && found.inputs.map(\.path) == planned.inputs.map(\.path)),
-            ("its settings differ", found.settings == planned.settings),
-            ("its checkpoint differs", found.checkpoint.sha256 == planned.checkpoint.sha256),
-        ]
-        return checks.first { !$0.1 }?.0
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MagvitCodec
+import Checkpoints
 import Core
 
 /// `--ckpt` and `--ema`, shared by every command that runs the codec.
@@ -25,15 +26,10 @@ struct CodecOptions: ParsableArguments {
         return sample
     }
 
-    func loadCodec(parts: Set<Codec.Part>) throws -> (codec: Codec, path: String) {
+    /// `opened`: the checkpoint as `TokenizerCheckpoint.detect` opened it, used when it is this file.
+    func loadCodec(parts: Set<Codec.Part>, opened: TensorStore? = nil) throws -> (codec: Codec, path: String) {
         let path = try checkpointPath()
-        do {
-            let codec = try Codec(path: path, weights: useEMA ? .ema : .plain, parts: parts)
-            return (codec, path)
-        } catch let error as CustomStringConvertible where !error.description.contains(path) {
-            // Every message names the file, also those raised deep in the model.
-            throw ValidationErrorText("\(path): \(error.description)")
-        }
+        return (try Codec.load(path: path, opened: opened, weights: useEMA ? .ema : .plain, parts: parts), path)
     }
 }
 

@@ -29,16 +29,14 @@ enum DemoCodec {
         + "washed-out colours); pass --ckpt data/magvit2.ckpt (or --ckpt 1x-technologies/worldmodel) for the challenge's tokens"
 }
 
-/// `--data`, `--model` and `inspect`'s path through the Hugging Face cache (`HuggingFaceCache.resolve`), with its
-/// errors as command-line errors.
+/// `--data`, `--model` and `inspect`'s path through the Hugging Face cache (`HuggingFaceCache.resolve`).
 enum HubPath {
     static func dataset(_ spec: String) throws -> String {
         try resolve(spec, types: [.dataset, .model])
     }
 
+    /// Its errors (`HuggingFaceCacheError`) already say which id or folder they are about; they pass through.
     static func resolve(_ spec: String, types: [HuggingFaceCache.RepoType]) throws -> String {
-        do { return try HuggingFaceCache.resolve(spec, types: types) } catch let error as HuggingFaceCacheError {
-            throw ValidationErrorText(error.description)
-        }
+        try HuggingFaceCache.resolve(spec, types: types)
     }
 }

@@ -25,33 +25,11 @@ struct LPIPSOptions: ParsableArguments {
     }
 }
 
-/// Accumulates LPIPS between decoded predictions and decoded truth, frame by frame, as the
-/// evaluator hands over each batch of windows.
-final class PerceptualScorer {
-    private let codec: Codec
-    private let lpips: LPIPS
-    private var sum = 0.0
-    private var count = 0
-    /// Every frame's distance in order, for a part of a split evaluation.
-    private(set) var distances: [Double] = []
-
-    init(codec options: CodecOptions, lpips lpipsOptions: LPIPSOptions) throws {
-        lpips = try lpipsOptions.load()
-        codec = try options.loadCodec(parts: [.decoder]).codec
+extension PerceptualScorer {
+    /// LPIPS from the options, then the codec's decoder (in that order, so a missing --alexnet
+    /// is reported before the codec loads).
+    convenience init(codec options: CodecOptions, lpips lpipsOptions: LPIPSOptions) throws {
+        let lpips = try lpipsOptions.load()
+        self.init(tokenizer: try options.loadCodec(parts: [.decoder]).codec, lpips: lpips)
     }
-
-    /// `predictions[w]` holds the predicted frames 1..<window of window `w`.
-    func add(windows: [[FrameTokens]], predictions: [[FrameTokens]]) throws {
-        for (window, predicted) in zip(windows, predictions) {
-            let truth = try codec.decodeImages(tokens: Array(window.dropFirst()))
-            let guess = try codec.decodeImages(tokens: predicted)
-            for d in try lpips.distances(guess, truth) {
-                sum += Double(d)
-                count += 1
-                distances.append(Double(d))
-            }
-        }
-    }
-
-    var mean: Double? { count > 0 ? sum / Double(count) : nil }
 }

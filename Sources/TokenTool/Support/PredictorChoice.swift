@@ -11,25 +11,11 @@ enum PredictorChoice {
         discussion: "`copy` without an eps fits its one mixing weight on the windows being scored, so its CE is a slightly optimistic bound.")
 
     static func load(_ spec: String, fittingCopyOn data: TokenDataset? = nil, windows: WindowSet? = nil) throws -> FramePredictor {
-        if spec == "copy" {
-            if let data, let windows { return CopyPredictor.fit(dataset: data, windows: windows) }
-            return try CopyPredictor()
+        guard var choice = PredictorRegistry.parse(spec) else {
+            throw ValidationError("--model \(spec): expected copy:<eps> with eps a number in (0, 1]")
         }
-        if spec.hasPrefix("copy:") {
-            guard let eps = Float(spec.dropFirst(5)) else {
-                throw ValidationError("--model \(spec): expected copy:<eps> with eps a number in (0, 1]")
-            }
-            return try CopyPredictor(mixing: eps)
-        }
-        let spec = try HubPath.resolve(spec, types: [.model])
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: spec, isDirectory: &isDirectory) else {
-            throw ValidationErrorText("\(spec): no such predictor (expected a GENIE directory, a context-model file, or copy)")
-        }
-        if isDirectory.boolValue {
-            return try GenieModel(directory: URL(fileURLWithPath: spec))
-        }
-        return try ContextModel.load(from: URL(fileURLWithPath: spec))
+        if case .path(let path) = choice { choice = .path(try HubPath.resolve(path, types: [.model])) }
+        return try PredictorRegistry.load(choice, fittingCopyOn: data, windows: windows)
     }
 }
 

@@ -5,8 +5,8 @@ import Core
 /// The frames of one image or video, prepared as `FrameSource` prepares them, handed out one
 /// at a time. A video is decoded on its own thread at most `lookahead` frames ahead of the
 /// consumer, so comparing two ten-minute clips holds a few frames, not every frame of both.
-final class FrameStream: @unchecked Sendable {
-    let path: String
+public final class FrameStream: @unchecked Sendable {
+    public let path: String
     private let condition = NSCondition()
     private var buffered: [RGBImage] = []
     private var ended = false
@@ -14,7 +14,7 @@ final class FrameStream: @unchecked Sendable {
     private var cancelled = false
     private let lookahead: Int
 
-    init(path: String, options: VideoReadOptions, lookahead: Int = 4) throws {
+    public init(path: String, options: VideoReadOptions, lookahead: Int = 4) throws {
         self.path = path
         self.lookahead = lookahead
         guard FileManager.default.fileExists(atPath: path) else { throw MediaError.fileNotFound(path: path) }
@@ -45,7 +45,7 @@ final class FrameStream: @unchecked Sendable {
     deinit { cancel() }
 
     /// The next frame, or nil after the last one; rethrows a decoding error.
-    func next() throws -> RGBImage? {
+    public func next() throws -> RGBImage? {
         condition.lock()
         defer { condition.unlock() }
         while buffered.isEmpty && !ended { condition.wait() }
@@ -59,7 +59,7 @@ final class FrameStream: @unchecked Sendable {
     }
 
     /// Stops the decoding thread (it ends at its next frame).
-    func cancel() {
+    public func cancel() {
         condition.lock()
         cancelled = true
         condition.broadcast()

@@ -1,21 +1,9 @@
 import Foundation
-import Predictor
-import TokenData
+import Core
 
-enum DatasetInspection {
-    static func report(path: String, window: Int, stride: Int) throws -> Report {
-        let url = URL(fileURLWithPath: path)
-        let fileManager = FileManager.default
-        if fileManager.fileExists(atPath: url.appendingPathComponent(TokenDataset.videoFile).path) {
-            return try v1Report(TokenDataset(directory: url), window: window, stride: stride)
-        }
-        if fileManager.fileExists(atPath: url.appendingPathComponent("config.json").path) {
-            return try genieReport(url)
-        }
-        return try v2Report(ShardedTokenDatasetV2(directory: url), window: window)
-    }
-
-    static func v1Report(_ data: TokenDataset, window: Int, stride: Int) throws -> Report {
+/// What `inspect` says of a token dataset: layout, frames, segments, windows, token ranges.
+public enum DatasetInspection {
+    public static func v1Report(_ data: TokenDataset, window: Int, stride: Int) throws -> Report {
         var report = Report()
         report.add("dataset", data.directory.path, key: "path")
         report.add("format", "1X v1.1 (MAGVIT2 tokens)", key: "format", json: "1x-v1.1")
@@ -46,18 +34,7 @@ enum DatasetInspection {
         return report
     }
 
-    /// A GENIE checkpoint directory: its config and what the weights file holds.
-    static func genieReport(_ url: URL) throws -> Report {
-        let config = try GenieModel.readConfig(url.appendingPathComponent("config.json"))
-        var report = try CheckpointInspection.report(path: url.appendingPathComponent("model.safetensors").path, useEMA: false)
-        report.add("architecture", "GENIE (STMaskGIT): \(config.numLayers) layers, d \(config.dModel), \(config.numHeads) heads, "
-                   + "T \(config.T), S \(config.S), qk_norm \(config.qkNorm), use_mup \(config.useMup)",
-                   key: "architecture", json: ["num_layers": config.numLayers, "d_model": config.dModel, "num_heads": config.numHeads,
-                                               "T": config.T, "S": config.S, "qk_norm": config.qkNorm, "use_mup": config.useMup])
-        return report
-    }
-
-    static func v2Report(_ data: ShardedTokenDatasetV2, window: Int) throws -> Report {
+    public static func v2Report(_ data: ShardedTokenDatasetV2, window: Int) throws -> Report {
         var report = Report()
         let summary = data.summary()
         report.add("dataset", data.directory.path, key: "path")
