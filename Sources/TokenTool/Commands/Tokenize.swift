@@ -72,7 +72,6 @@ struct Tokenize: ParsableCommand {
         ProtectedInputs.register(inputs + [codecOptions.checkpoint].compactMap { $0 })
         if let shard = try shardOptions.resolve() { return try runShard(shard) }
         if CosmosCLI.isCosmos(checkpoint: codecOptions.checkpoint) { return try CosmosCLI.tokenize(self) }
-        compute.apply()
         let segments = try InputGrouping.segments(inputs, segmentPerFile: segmentPerFile)
         let options = intake.readOptions(defaultFPS: 30, size: size, maxFrames: maxFrames)
         let hz = try datasetRate(segments, options)
