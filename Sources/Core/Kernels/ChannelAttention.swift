@@ -13,10 +13,29 @@ extension Kernels {
         // scores[i, j] = scale * sum_c q[c, i] k[c, j]
         gemm(transA: true, m: n, n: n, k: channels, alpha: scale, a: q, lda: n, b: k, ldb: n, c: scores, ldc: n)
         parallelFor(n, minimumPerThread: 16) { rows in
-            softmaxRows(scores + rows.lowerBound * n, rows: rows.count, width: n)
+            for i in rows { softmaxInPlace(scores + i * n, count: n) }
         }
         // out[c, i] = sum_j v[c, j] scores[i, j]
         gemm(transB: true, m: channels, n: n, k: n, a: v, lda: n, b: scores, ldb: n, c: out, ldc: n)
+    }
+
+    /// x = softmax(x) over `count` values: max subtracted, exponentials summed in double.
+    ///
+    /// With libm's `expf`, not `Kernels.exp` and `softmaxRows`, here and in
+    /// `causalTemporalAttention`: the Cosmos tokenizer's outputs are pinned to it (through
+    /// `softmaxRows` and `Kernels.exp`, every frame of the fixture clip decoded to different
+    /// PNG bytes, a few pixel values each; either kernel alone changed them).
+    static func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        var largest = -Float.infinity
+        for j in 0..<count { largest = max(largest, x[j]) }
+        var total = 0.0
+        for j in 0..<count {
+            let e = expf(x[j] - largest)
+            x[j] = e
+            total += Double(e)
+        }
+        let inverse = Float(1 / total)
+        for j in 0..<count { x[j] *= inverse }
     }
 
     /// Causal attention along time, separately at every position: query frame i attends to key
@@ -44,31 +63,16 @@ extension Kernels {
                         }
                         for p in 0..<width { row[p] *= scale }
                     }
-                    // Softmax over j, eight positions at a time.
-                    var p = 0
-                    while p + 8 <= width {
-                        var largest = SIMD8<Float>(repeating: -.infinity)
-                        for j in 0...i { largest = pointwiseMax(largest, load8(w + j * width + p)) }
-                        var total = SIMD8<Float>()
-                        for j in 0...i {
-                            let e = exp(load8(w + j * width + p) - largest)
-                            store8(e, w + j * width + p)
-                            total += e
-                        }
-                        for j in 0...i { store8(load8(w + j * width + p) / total, w + j * width + p) }
-                        p += 8
-                    }
-                    while p < width {
+                    for p in 0..<width {
                         var largest = -Float.infinity
                         for j in 0...i { largest = max(largest, w[j * width + p]) }
                         var total: Float = 0
                         for j in 0...i {
-                            let e = exp(w[j * width + p] - largest)
+                            let e = expf(w[j * width + p] - largest)
                             w[j * width + p] = e
                             total += e
                         }
                         for j in 0...i { w[j * width + p] /= total }
-                        p += 1
                     }
                     for c in 0..<channels {
                         let o = out + i * frame + c * n + range.lowerBound
