@@ -1,4 +1,6 @@
-// swift-tools-version:5.9
+// swift-tools-version:6.0
+// 6.0: the code uses typed throws (`throws(MemoryMap.Failure)`) and `nonisolated(unsafe)`; it is
+// written in the Swift 5 language mode (below), as it was before 6.0.
 import PackageDescription
 
 // Optimised builds matter even for `swift test`: the parity tests run real convolutions.
@@ -36,7 +38,8 @@ let package = Package(
             pkgConfig: "libavformat",
             providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev", "libavfilter-dev", "libpng-dev"])]
         ),
-        // BLAS for the kernel layer: OpenBLAS here, Accelerate where it exists (see Core/Kernels/GEMM.swift).
+        // BLAS for the kernel layer: OpenBLAS on Linux, Accelerate on macOS (see Core/Kernels/GEMM.swift).
+        // Only Linux links it (the Core target's dependency below).
         .systemLibrary(
             name: "CBLAS",
             path: "Sources/CBLAS",
@@ -47,7 +50,7 @@ let package = Package(
         // The layers, bottom to top. Each depends only on those above it in this list.
         // Tensor, the one kernel layer (conv, GEMM, norms, attention, with naive twins), the
         // runtime policy (threads, heap, CPU features) and file primitives (mmap, atomic output).
-        .target(name: "Core", dependencies: ["CBLAS"], swiftSettings: kernels),
+        .target(name: "Core", dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))], swiftSettings: kernels),
         // Reading weights: PyTorch zip / legacy, TorchScript, safetensors; the strict WeightLoader.
         .target(name: "Checkpoints", dependencies: ["Core"], swiftSettings: fast),
         // Layers bound to checkpoint keys: Conv2d, GroupNorm, Linear, LayerNorm, embeddings.
@@ -83,5 +86,6 @@ let package = Package(
         .testTarget(name: "PipelinesTests", dependencies: ["Core", "TokenData", "Media", "Pipelines", "TestSupport"]),
         .testTarget(name: "PredictorTests", dependencies: ["Core", "Checkpoints", "Layers", "TokenData", "Media", "Predictor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenToolTests", dependencies: ["Core", "TokenData", "Media", "MagvitCodec", "TokenTool", "TestSupport"]),
-    ]
+    ],
+    swiftLanguageModes: [.v5]
 )

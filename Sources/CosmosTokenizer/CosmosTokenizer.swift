@@ -86,7 +86,6 @@ public final class CosmosTokenizer {
     }
 
     public init(stores: [TensorStore], parts: Set<Part> = [.encoder, .decoder], imageSize: Int? = 256) throws {
-        Kernels.keepLargeBuffersInHeap()
         func store(for part: Part) throws -> TensorStore {
             let key = part == .encoder ? "encoder.conv_in.0.conv3d.weight" : "decoder.conv_out.0.conv3d.weight"
             if let store = stores.first(where: { $0.info(key) != nil }) { return store }
@@ -122,7 +121,6 @@ public final class CosmosTokenizer {
     }
 
     init(config: CosmosConfig, parts: Set<Part>, scope: ParameterScope, imageSize: Int?, paths: [String]) {
-        Kernels.keepLargeBuffersInHeap()
         self.config = config
         self.paths = paths
         encoder = parts.contains(.encoder) ? CosmosEncoder(scope, config: config, imageSize: imageSize) : nil

@@ -51,7 +51,6 @@ public final class Codec {
     init(config: CodecConfig, weightSet: WeightSet, parts: Set<Part>, scope: ParameterScope) {
         self.config = config
         self.weightSet = weightSet
-        Kernels.keepLargeBuffersInHeap()
         encoder = parts.contains(.encoder) ? Encoder(scope.child("encoder"), config: config, imageSize: Self.imageSize) : nil
         decoder = parts.contains(.decoder) ? Decoder(scope.child("decoder"), config: config, imageSize: Self.imageSize) : nil
     }

@@ -19,6 +19,7 @@ struct TokenTool: ParsableCommand {
         do {
             let arguments = CommandLineConventions.normalize(CommandLineConventions.extractVerbose(Array(CommandLine.arguments.dropFirst())))
             var command = try parseAsRoot(arguments)
+            configureRuntime(for: command)
             try command.run()
         } catch {
             exit(withError: error)

@@ -8,17 +8,17 @@ final class KernelThreadCountTests: XCTestCase {
         let dir = try makeScratchDirectory(self)
         let status = dir.appendingPathComponent("status")
         try Data("Name:\ttokentool\nCpus_allowed:\t00000000,00000005\nCpus_allowed_list:\t0,2\n".utf8).write(to: status)
-        XCTAssertEqual(Kernels.allowedCPUCount(status: status.path), 2)
+        XCTAssertEqual(Runtime.allowedCPUCount(status: status.path), 2)
         try Data("Name:\tx\nCpus_allowed:\tff\n".utf8).write(to: status)
-        XCTAssertEqual(Kernels.allowedCPUCount(status: status.path), 8)
-        XCTAssertNil(Kernels.allowedCPUCount(status: dir.appendingPathComponent("absent").path))
+        XCTAssertEqual(Runtime.allowedCPUCount(status: status.path), 8)
+        XCTAssertNil(Runtime.allowedCPUCount(status: dir.appendingPathComponent("absent").path))
     }
 
     func testOMPNumThreadsOverridesTheAffinity() {
-        XCTAssertEqual(Kernels.defaultThreadCount(environment: ["OMP_NUM_THREADS": "3"]), 3)
-        XCTAssertEqual(Kernels.defaultThreadCount(environment: ["OMP_NUM_THREADS": "5,2"]), 5)
+        XCTAssertEqual(Runtime.defaultThreadCount(environment: ["OMP_NUM_THREADS": "3"]), 3)
+        XCTAssertEqual(Runtime.defaultThreadCount(environment: ["OMP_NUM_THREADS": "5,2"]), 5)
         // Nonsense falls back to the affinity mask of this process.
-        XCTAssertEqual(Kernels.defaultThreadCount(environment: ["OMP_NUM_THREADS": "zero"]), Kernels.allowedCPUCount())
+        XCTAssertEqual(Runtime.defaultThreadCount(environment: ["OMP_NUM_THREADS": "zero"]), Runtime.allowedCPUCount())
     }
 
     func testFileFingerprintFollowsTheContent() throws {

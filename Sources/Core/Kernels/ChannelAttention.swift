@@ -20,6 +20,11 @@ extension Kernels {
     }
 
     /// x = softmax(x) over `count` values: max subtracted, exponentials summed in double.
+    ///
+    /// With libm's `expf`, not `Kernels.exp` and `softmaxRows`, here and in
+    /// `causalTemporalAttention`: the Cosmos tokenizer's outputs are pinned to it (through
+    /// `softmaxRows` and `Kernels.exp`, every frame of the fixture clip decoded to different
+    /// PNG bytes, a few pixel values each; either kernel alone changed them).
     static func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
         var largest = -Float.infinity
         for j in 0..<count { largest = max(largest, x[j]) }

@@ -85,15 +85,12 @@ public enum Conv2dAlgorithm: Sendable, CaseIterable {
     /// channels (16) for the products, not the transforms, to dominate. From 32x32 outputs
     /// up F(4x4); below that (the codec's 16x16 levels, whose 512-channel layers are mostly
     /// weights) F(2x2), which keeps the weights at 16/9 of their plain size instead of 4x and
-    /// measured 3x faster than the shifted GEMMs there.
+    /// measured 3x faster than the shifted GEMMs there. Always nil where the runtime policy
+    /// turns Winograd off (`RuntimePolicy.winograd`, for A/B timings in `tokentool bench`).
     public static func preferredWinogradTile(for g: Conv2dGeometry) -> WinogradTile? {
-        guard modelsUseWinograd && Kernels.winogradApplies(to: g) && g.inChannels >= 16 else { return nil }
+        guard Runtime.policy.winograd && Kernels.winogradApplies(to: g) && g.inChannels >= 16 else { return nil }
         return g.outHeight * g.outWidth >= 32 * 32 ? .f4x4 : .f2x2
     }
-
-    /// Off: models loaded afterwards prepare plain weights everywhere (for A/B timings in
-    /// `tokentool bench`). Set before loading, not while a model loads.
-    public nonisolated(unsafe) static var modelsUseWinograd = true
 }
 
 extension Kernels {

@@ -1,4 +1,9 @@
+// BLAS: Accelerate where it exists (macOS), OpenBLAS's CBLAS elsewhere (Package.swift).
+#if canImport(Accelerate)
+import Accelerate
+#else
 import CBLAS
+#endif
 
 /// The kernel layer's matrix product. Everything heavy in the models (convolutions,
 /// linear layers, attention) comes down to this call, so a faster GEMM lands everywhere.

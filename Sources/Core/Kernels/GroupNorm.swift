@@ -88,37 +88,6 @@ extension Kernels {
         return (mean, max(0, m2 / n))
     }
 
-    /// swish on eight lanes: v / (1 + e^-v).
-    @inline(__always)
-    static func swish8(_ v: SIMD8<Float>) -> SIMD8<Float> {
-        v / (1 + exp8(-v))
-    }
-
-    /// e^x on eight lanes, to about 2 ulp (Cephes' expf: x = n ln2 + r with |r| <= ln2/2,
-    /// a degree-6 polynomial for e^r, then 2^n put into the exponent bits). Inputs are
-    /// clamped to [-87, 88], where float's exponent range ends.
-    @inline(__always)
-    static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        var x = x
-        x.replace(with: SIMD8(repeating: 88), where: x .> 88)
-        x.replace(with: SIMD8(repeating: -87), where: x .< -87)
-        // Round to nearest with the 1.5 * 2^23 trick: adding it leaves n in the low mantissa
-        // bits of `shifted` (no SSE4.1 round or generic float-to-int conversion needed).
-        let magic = SIMD8<Float>(repeating: 12_582_912)
-        let shifted = x * 1.442_695_04 + magic
-        let n = shifted - magic
-        let r = x - n * 0.693_359_375 + n * 2.121_944_4e-4
-        var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
-        p = p * r + 1.398_199_950_7e-3
-        p = p * r + 8.333_451_907_3e-3
-        p = p * r + 4.166_579_589_4e-2
-        p = p * r + 1.666_666_545_9e-1
-        p = p * r + 5.000_000_120_1e-1
-        let er = p * (r * r) + r + 1
-        let exponent = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
-        return er * unsafeBitCast(exponent, to: SIMD8<Float>.self)
-    }
-
     /// The naive twin of `groupNorm`: the textbook formula, one element at a time.
     public static func groupNormReference(
         input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>,

@@ -1,25 +1,10 @@
-import CBLAS
 import Dispatch
 import Foundation
 
 extension Kernels {
-    /// How many threads the kernels split their work over (`defaultThreadCount()`: OMP_NUM_THREADS,
-    /// else the CPUs this process may run on, unless `setThreadCount` was called). Set once at start-up, before any work runs.
-    public static var threadCount: Int { configuredThreads }
-
-    /// Limits the kernels' threads to `n`.
-    public static func setThreadCount(_ n: Int) {
-        configuredThreads = max(1, n)
-    }
-
-    // OpenBLAS runs single-threaded, always: the kernels split work over the cores themselves
-    // (`parallelFor`, `gemm`). OpenBLAS's own pool spins in sched_yield for a while after every
-    // threaded call, and on a 2-core machine that spinning took CPU from the next kernel.
-    // (The first use of the thread count, read or write, runs this once, before any GEMM.)
-    private nonisolated(unsafe) static var configuredThreads: Int = {
-        openblas_set_num_threads(1)
-        return defaultThreadCount()
-    }()
+    /// How many threads the kernels split their work over: `Runtime.threadCount`, fixed when
+    /// the runtime is configured (once, at start-up).
+    public static var threadCount: Int { Runtime.threadCount }
 
     /// Runs `body(i)` for every i in 0..<count, spread over the cores in contiguous chunks.
     /// Small jobs run inline: waking threads costs more than it saves. Called from inside

@@ -22,4 +22,18 @@ extension Kernels {
             }
         }
     }
+
+    /// The naive twin of `depthToSpace2`: every output element read from its source by the
+    /// formula, one at a time.
+    public static func depthToSpace2Reference(input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>,
+                                              channels: Int, height: Int, width: Int) {
+        for c in 0..<channels {
+            for oy in 0..<(2 * height) {
+                for ox in 0..<(2 * width) {
+                    let (h, a) = oy.quotientAndRemainder(dividingBy: 2), (w, b) = ox.quotientAndRemainder(dividingBy: 2)
+                    y[(c * 2 * height + oy) * 2 * width + ox] = x[(((2 * a + b) * channels + c) * height + h) * width + w]
+                }
+            }
+        }
+    }
 }

@@ -25,4 +25,17 @@ extension Kernels {
             }
         }
     }
+
+    /// The naive twin of `rotateHalves`, in double.
+    public static func rotateHalvesReference(_ x: UnsafeMutablePointer<Float>, heads: Int, headDim: Int,
+                                             cos: UnsafePointer<Float>, sin: UnsafePointer<Float>) {
+        let half = headDim / 2
+        for h in 0..<heads {
+            for c in 0..<half {
+                let a = Double(x[h * headDim + c]), b = Double(x[h * headDim + c + half])
+                x[h * headDim + c] = Float(a * Double(cos[c]) - b * Double(sin[c]))
+                x[h * headDim + c + half] = Float(b * Double(cos[c]) + a * Double(sin[c]))
+            }
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 
 extension Kernels {
     /// Attention of one query over a handful of keys (GENIE's temporal attention: at most T):
@@ -31,5 +32,32 @@ extension Kernels {
         var i = 0
         while i + 8 <= count { store8(load8(y + i) + alpha * load8(x + i), y + i); i += 8 }
         while i < count { y[i] += alpha * x[i]; i += 1 }
+    }
+
+    /// The naive twin of `attendOne`: scores, softmax and weighted sum in double.
+    public static func attendOneReference(
+        query q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+        bases: UnsafePointer<Int>, count: Int, width: Int, scale: Float,
+        into out: UnsafeMutablePointer<Float>
+    ) {
+        let scores = (0 ..< count).map { j in Double(scale) * dotReference(q, keys + bases[j], count: width) }
+        let peak = scores.max() ?? 0
+        let e = scores.map { Foundation.exp($0 - peak) }
+        let total = e.reduce(0, +)
+        for i in 0 ..< width {
+            var sum = 0.0
+            for j in 0 ..< count { sum += e[j] / total * Double(values[bases[j] + i]) }
+            out[i] = Float(sum)
+        }
+    }
+
+    /// The naive twin of `dot`, in double.
+    static func dotReference(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Double {
+        (0 ..< count).reduce(0.0) { $0 + Double(a[$1]) * Double(b[$1]) }
+    }
+
+    /// The naive twin of `addScaled`.
+    static func addScaledReference(_ x: UnsafePointer<Float>, by alpha: Float, to y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0 ..< count { y[i] = Float(Double(y[i]) + Double(alpha) * Double(x[i])) }
     }
 }

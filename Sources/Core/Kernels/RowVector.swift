@@ -17,4 +17,18 @@ extension Kernels {
             for r in range { (y + r * width).update(from: v, count: width) }
         }
     }
+
+    /// The naive twin of `addRowVector`.
+    public static func addRowVectorReference(_ v: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        for r in 0 ..< rows {
+            for i in 0 ..< width { y[r * width + i] = y[r * width + i] + v[i] }
+        }
+    }
+
+    /// The naive twin of `fillRows`.
+    public static func fillRowsReference(_ y: UnsafeMutablePointer<Float>, with v: UnsafePointer<Float>, rows: Int, width: Int) {
+        for r in 0 ..< rows {
+            for i in 0 ..< width { y[r * width + i] = v[i] }
+        }
+    }
 }

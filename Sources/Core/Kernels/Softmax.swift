@@ -22,7 +22,7 @@ extension Kernels {
             }
             var sum = sums.sum()
             for i in vectorEnd ..< width {
-                let e = Foundation.exp(row[i] - peak)
+                let e = exp(row[i] - peak)
                 row[i] = e
                 sum += e
             }

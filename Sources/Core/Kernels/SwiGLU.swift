@@ -11,7 +11,7 @@ extension Kernels {
                 i += 8
             }
             while i < range.upperBound {
-                gate[i] = gate[i] / (1 + Foundation.exp(-gate[i])) * up[i]
+                gate[i] = gate[i] / (1 + exp(-gate[i])) * up[i]
                 i += 1
             }
         }

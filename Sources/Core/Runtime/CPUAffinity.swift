@@ -1,6 +1,6 @@
 import Foundation
 
-extension Kernels {
+extension Runtime {
     /// The threads to use when none are asked for: `OMP_NUM_THREADS` when set (what users of
     /// PyTorch and OpenBLAS already set), else the CPUs this process may run on (its affinity
     /// mask, so `taskset -c 0` or a container's cpuset means 1), else the online cores.
@@ -13,7 +13,8 @@ extension Kernels {
     }
 
     /// CPUs in this process's affinity mask (Linux: `Cpus_allowed` in /proc/self/status, the
-    /// mask sched_getaffinity returns; glibc hides that call from Swift); nil where unknown.
+    /// mask sched_getaffinity returns; glibc hides that call from Swift); nil where unknown
+    /// (no such file, as on macOS, which has no affinity masks).
     public static func allowedCPUCount(status path: String = "/proc/self/status") -> Int? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8),
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) else { return nil }

@@ -8,7 +8,8 @@ private let mTrimThreshold: Int32 = -1
 private let mMmapThreshold: Int32 = -3
 #endif
 
-extension Kernels {
+/// How the C heap treats large blocks (part of `RuntimePolicy`).
+enum HeapPolicy {
     /// Keeps freed large buffers in the heap for the next layer instead of returning them to
     /// the system.
     ///
@@ -16,13 +17,13 @@ extension Kernels {
     /// fresh mmap and unmaps them on free, so every layer paid for faulting in and zeroing new
     /// pages: about a quarter of a decode's time (measured with `tokentool bench`). Raising
     /// both thresholds lets the heap reuse those blocks; peak memory is unchanged, because the
-    /// same buffers are live at the peak either way. Process-wide and idempotent; models call
-    /// it when they load.
-    public static func keepLargeBuffersInHeap() {
-        _ = heapPolicyApplied
+    /// same buffers are live at the peak either way. Process-wide and idempotent. Elsewhere
+    /// (macOS's allocator keeps large blocks itself) it does nothing.
+    static func keepLargeBuffersInHeap() {
+        _ = applied
     }
 
-    private static let heapPolicyApplied: Bool = {
+    private static let applied: Bool = {
         #if canImport(Glibc)
         let limit: Int32 = 1 << 30
         return mallopt(mMmapThreshold, limit) == 1 && mallopt(mTrimThreshold, limit) == 1

@@ -26,8 +26,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Also write the results to this JSON file.")
     var json: String?
 
-    @Option(help: "Compute threads (default: OMP_NUM_THREADS, else the CPUs this process may run on).")
-    var threads: Int?
+    @OptionGroup var threads: ThreadsOption
 
     @Option(help: "Time only this model: magvit2, genie, cosmos-tokenizer or cosmos-ar (default: every model but cosmos-ar, whose 4B-width layers take minutes and gigabytes; --ckpt then names its model.pt).")
     var only: String?
@@ -51,9 +50,7 @@ struct Bench: ParsableCommand {
         guard frames >= 1 else { throw ValidationError("--frames must be >= 1") }
         guard layers >= 1 else { throw ValidationError("--layers must be >= 1") }
         guard (1...3040).contains(prompt) else { throw ValidationError("--prompt must be in 1...3040 (32 decode steps follow it in the 3072-code grid)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
         try OptionLimits.check(frames, "--frames", atMost: OptionLimits.maxCount)
-        try OptionLimits.check(threads, "--threads", atMost: OptionLimits.maxThreads)
         if let only, !["magvit2", "genie", "cosmos-tokenizer", "cosmos-ar"].contains(only) {
             throw ValidationError("--only must be magvit2, genie, cosmos-tokenizer or cosmos-ar")
         }
@@ -62,10 +59,8 @@ struct Bench: ParsableCommand {
     private func runs(_ model: String) -> Bool { only == nil || only == model }
 
     func run() throws {
-        if let threads { Kernels.setThreadCount(threads) }
-        if noWinograd { Conv2dAlgorithm.modelsUseWinograd = false }
         if only == "cosmos-ar" { return try CosmosARBench.run(ckpt: ckpt, layers: layers, prompt: prompt, score: !skipScore, json: json) }
-        let cpu = CPUFeatures.current
+        let cpu = Runtime.cpu
         note("cpu: \(cpu)")
 
         var results: [(String, Any)] = []

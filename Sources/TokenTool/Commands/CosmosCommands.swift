@@ -47,7 +47,6 @@ enum CosmosCLI {
 
     /// Videos (each one shard and one segment) and runs of PNGs -> a 1X v2.0 dataset.
     static func tokenize(_ command: Tokenize, checkpoint: TokenizerCheckpoint) throws {
-        command.compute.apply()
         let segments = try InputGrouping.segments(command.inputs, segmentPerFile: command.segmentPerFile)
         let options = command.intake.readOptions(defaultFPS: 30, size: command.size, maxFrames: command.maxFrames)
         guard options.fps == 30 else {
@@ -100,7 +99,6 @@ enum CosmosCLI {
     }
 
     static func decode(_ command: Decode, clips clipText: String?) throws {
-        command.compute.apply()
         let data = try ShardedTokenDatasetV2.openChecked(path: command.dataset)
         let clips = try parseClips(clipText, count: data.clipCount, path: command.dataset)
         let captionHeight = command.captions ? 36 : 0

@@ -45,7 +45,6 @@ struct Decode: ParsableCommand {
     func run() throws {
         ProtectedInputs.register([dataset] + [codecOptions.checkpoint].compactMap { $0 })
         if CosmosCLI.isV2Dataset(dataset) { return try CosmosCLI.decode(self, clips: clip) }
-        compute.apply()
         let data = try TokenDataset(path: dataset)
         let indices = try selection.indices(in: data.frameCount, path: dataset)
         let height = Codec.imageSize + (captions ? 36 : 0)

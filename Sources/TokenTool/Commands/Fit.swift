@@ -28,14 +28,11 @@ struct Fit: ParsableCommand {
             help: "Segment ids to leave out (held out for evaluation).")
     var skipSegments: [Int32] = []
 
-    @Option(help: "Compute threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var threads: ThreadsOption
 
     func validate() throws {
         guard stride >= 1 else { throw ValidationError("--stride must be >= 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
         try OptionLimits.check(stride, "--stride", atMost: OptionLimits.maxCount)
-        try OptionLimits.check(threads, "--threads", atMost: OptionLimits.maxThreads)
     }
 
     func run() throws {
@@ -45,7 +42,7 @@ struct Fit: ParsableCommand {
         let start = Date()
         note("fitting on \(data.frameCount) frames of \(dataset) (stride \(stride))")
         let model = try ContextModel.fit(dataset: data, stride: stride, includeSegment: { !skipped.contains($0) },
-                                         threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+                                         threads: Runtime.threadCount)
         try model.save(to: URL(fileURLWithPath: output))
         print("wrote \(output) (\(model.trainingFrames) training frames, \(String(format: "%.1f", Date().timeIntervalSince(start))) s)")
     }

@@ -74,7 +74,6 @@ struct Tokenize: ParsableCommand {
         if let shard = try shardOptions.resolve() { return try runShard(shard) }
         let detected = CosmosCLI.detect(codecOptions.checkpoint)
         if let detected, detected.isCosmos { return try CosmosCLI.tokenize(self, checkpoint: detected) }
-        compute.apply()
         let segments = try InputGrouping.segments(inputs, segmentPerFile: segmentPerFile)
         let options = intake.readOptions(defaultFPS: 30, size: size, maxFrames: maxFrames)
         guard let hz = try TokenizePipeline.datasetRate(segments, options: options) else {

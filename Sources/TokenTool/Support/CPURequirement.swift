@@ -7,8 +7,8 @@ enum CPURequirement {
     static let required = ["avx2", "fma"]
 
     /// The required flags this CPU lacks; empty where it has them all, or where the check does
-    /// not apply (not x86-64, or no /proc/cpuinfo to ask).
-    static func missingFlags(cpuinfo: String? = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) -> [String] {
+    /// not apply (not x86-64, or nothing to ask).
+    static func missingFlags(cpuinfo: String? = systemCPUInfo()) -> [String] {
         #if arch(x86_64)
         guard let cpuinfo,
               let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
@@ -17,6 +17,22 @@ enum CPURequirement {
         return required.filter { !flags.contains($0) }
         #else
         return []
+        #endif
+    }
+
+    /// /proc/cpuinfo; on macOS, which has none, a "flags" line of the required flags that
+    /// sysctl's hw.optional keys report.
+    static func systemCPUInfo() -> String? {
+        #if canImport(Darwin)
+        let keys = ["avx2": "hw.optional.avx2_0", "fma": "hw.optional.fma"]
+        let present = required.filter { flag in
+            var value: Int32 = 0
+            var size = MemoryLayout<Int32>.size
+            return sysctlbyname(keys[flag]!, &value, &size, nil, 0) == 0 && value != 0
+        }
+        return "flags\t: " + present.joined(separator: " ")
+        #else
+        return try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
         #endif
     }
 

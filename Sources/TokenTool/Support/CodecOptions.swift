@@ -64,23 +64,16 @@ struct FrameSelection: ParsableArguments {
     }
 }
 
-/// `--batch` and `--threads` for commands that run the codec over many frames.
+/// `--batch` and `--threads` for commands that run the codec over many frames (`main` applies
+/// `--threads` through the runtime policy).
 struct ComputeOptions: ParsableArguments {
     @Option(help: "Frames run through the codec together.")
     var batch = 8
 
-    @Option(help: "Compute threads (default: OMP_NUM_THREADS, else the CPUs this process may run on, e.g. 1 under `taskset -c 0`).")
-    var threads: Int?
+    @OptionGroup var threads: ThreadsOption
 
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be >= 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
         try OptionLimits.check(batch, "--batch", atMost: OptionLimits.maxBatch)
-        try OptionLimits.check(threads, "--threads", atMost: OptionLimits.maxThreads)
-    }
-
-    /// Applies --threads to the kernels and BLAS; call before any work.
-    func apply() {
-        if let threads { Kernels.setThreadCount(threads) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Core
 
 /// Where the embedded defaults (`Samples/`) live. The built binary finds them from any
 /// working directory: `$TOKENTOOL_SAMPLES` first, then the folders above the executable
@@ -31,9 +32,5 @@ enum SampleFiles {
         candidates.map { $0.appendingPathComponent(name).path }.first { FileManager.default.fileExists(atPath: $0) }
     }
 
-    private static var executableURL: URL {
-        let link = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        if FileManager.default.fileExists(atPath: link.path), link.path != "/proc/self/exe" { return link }
-        return URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-    }
+    private static var executableURL: URL { Runtime.executableURL }
 }

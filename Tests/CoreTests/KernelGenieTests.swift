@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import Predictor
+import TestSupport
 import Core
 
 /// The vectorised kernels GENIE uses, each against its plain twin or libm.

@@ -1,7 +1,6 @@
 import Foundation
 import XCTest
 import TestSupport
-import Predictor
 import Core
 
 /// The Cosmos AR kernels against their naive twins, over odd shapes (partial 6-row panels,
