@@ -16,6 +16,11 @@ public final class WeightLoader {
     public let file: String
     /// Maps the key a model asks for to the key stored in the file, e.g. to read an EMA copy.
     private let keyMapping: (String) -> String
+    /// With a sanitized key table (see `init(store:file:sanitizedKeys:)`): the model's keys,
+    /// each mapped to the stored key; stored tensors left out of it were dropped by the model.
+    private let sanitized: [String: String]?
+    /// Why a weight must be bf16, appended to the problem when it is not (e.g. which file is).
+    public var bf16Requirement: String?
 
     private var used: Set<String> = []
     private var problems: [String] = []
@@ -24,13 +29,29 @@ public final class WeightLoader {
         self.store = store
         self.file = file ?? store.path
         self.keyMapping = keyMapping
+        self.sanitized = nil
+    }
+
+    /// A loader over the keys a model's `sanitize` step produced: `keys` maps each key the
+    /// model asks for to the key stored in the file. Problems name the model's key; stored
+    /// tensors missing from `keys` (junk the model drops) are neither readable nor "unused".
+    public init(store: TensorStore, file: String? = nil, sanitizedKeys keys: [String: String]) {
+        self.store = store
+        self.file = file ?? store.path
+        self.keyMapping = { keys[$0] ?? "\u{0}missing:" + $0 }
+        self.sanitized = keys
+    }
+
+    /// The stored key for `key` and how problems name it.
+    private func resolve(_ key: String) -> (stored: String, label: String) {
+        let stored = keyMapping(key)
+        return (stored, stored == key || sanitized != nil ? key : "\(stored) (for \(key))")
     }
 
     /// The weight stored for `key`, which must have `shape`. On a mismatch the problem is
     /// recorded and a zero tensor of `shape` is returned.
     public func tensor(_ key: String, shape: [Int]) -> Tensor {
-        let stored = keyMapping(key)
-        let label = stored == key ? key : "\(stored) (for \(key))"
+        let (stored, label) = resolve(key)
         guard let info = store.info(stored) else {
             problems.append("missing \(label) \(shape)")
             return Tensor(zeros: shape)
@@ -47,6 +68,50 @@ public final class WeightLoader {
             return Tensor(zeros: shape)
         }
     }
+
+    /// The bf16 matrix stored for `key`, which must be (rows, columns) and bf16, used in place
+    /// in the mapped file (copied, still bf16, only when its offset is odd). On a problem it is
+    /// recorded and an empty matrix is returned.
+    public func bf16Matrix(_ key: String, rows: Int, columns: Int) -> BF16Matrix {
+        let empty = BF16Matrix(rows: 0, columns: 0, bits: Self.emptyBits, owner: nil)
+        let (stored, label) = resolve(key)
+        guard let info = store.info(stored) else {
+            problems.append("missing \(label) \([rows, columns])")
+            return empty
+        }
+        used.insert(stored)
+        guard info.shape == [rows, columns] else {
+            problems.append("\(label) has shape \(info.shape), expected \([rows, columns])")
+            return empty
+        }
+        guard info.dtype == .bf16 else {
+            problems.append("\(label) is \(info.dtype.rawValue); weights are kept bf16 in place" + (bf16Requirement.map { " (\($0))" } ?? ""))
+            return empty
+        }
+        do {
+            guard let (bytes, owner) = try store.mappedBytes(stored) else {
+                problems.append("\(label) is not stored contiguously")
+                return empty
+            }
+            if Int(bitPattern: bytes.baseAddress) % 2 == 0 {
+                return BF16Matrix(rows: rows, columns: columns, bits: bytes.baseAddress!.assumingMemoryBound(to: UInt16.self), owner: owner)
+            }
+            // An odd offset (not written by torch.save, which aligns storages): copy, still bf16.
+            let copy = BF16Storage(count: rows * columns)
+            UnsafeMutableRawPointer(copy.bits).copyMemory(from: bytes.baseAddress!, byteCount: rows * columns * 2)
+            return BF16Matrix(rows: rows, columns: columns, bits: UnsafePointer(copy.bits), owner: copy)
+        } catch {
+            problems.append("\(label) could not be read: \(error)")
+            return empty
+        }
+    }
+
+    /// What empty matrices point at (never read: loading fails when one is handed out).
+    private static let emptyBits: UnsafePointer<UInt16> = {
+        let p = UnsafeMutablePointer<UInt16>.allocate(capacity: 1)
+        p.initialize(to: 0)
+        return UnsafePointer(p)
+    }()
 
     /// The stored shape under `key` (after mapping), for models that infer their
     /// hyper-parameters from the checkpoint. Does not count as using the weight.
@@ -66,8 +131,10 @@ public final class WeightLoader {
     /// stored key under `prefixes` that no one asked for (a sign the model and the file
     /// disagree about the architecture). Stored keys in `ignoring` are allowed to be unused.
     public func finish(expectingAllUnder prefixes: [String], ignoring: Set<String> = []) throws {
+        let kept = sanitized.map { Set($0.values) }
         let unused = store.tensorNames.filter { name in
             !used.contains(name) && !ignoring.contains(name) && prefixes.contains { name.hasPrefix($0) }
+                && kept?.contains(name) != false
         }
         let lines = problems + unused.map { "unused \($0)" }
         guard lines.isEmpty else {
@@ -75,9 +142,4 @@ public final class WeightLoader {
         }
     }
 
-    /// The key under which the reference training code stores the EMA copy of a weight:
-    /// `model_ema.` plus the key with every dot removed.
-    public static func emaKey(_ key: String) -> String {
-        "model_ema." + key.filter { $0 != "." }
-    }
 }

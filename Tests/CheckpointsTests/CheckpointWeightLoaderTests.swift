@@ -56,9 +56,4 @@ final class CheckpointWeightLoaderTests: XCTestCase {
             XCTAssertEqual((error as? CheckpointError)?.problem, .weightMismatch(["missing nested.outer (for outer) [1]"]))
         }
     }
-
-    func testEMAKeyDropsEveryDot() {
-        XCTAssertEqual(WeightLoader.emaKey("decoder.conv_in.weight"), "model_ema.decoderconv_inweight")
-        XCTAssertEqual(WeightLoader.emaKey("encoder.down.0.block.1.norm1.bias"), "model_ema.encoderdown0block1norm1bias")
-    }
 }

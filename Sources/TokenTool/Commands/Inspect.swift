@@ -115,7 +115,7 @@ enum CheckpointInspection {
             let decoder = families["decoder"]?.parameters ?? 0
             report.add("encoder parameters", formatCount(encoder), key: "encoder_parameters", json: encoder)
             report.add("decoder parameters", formatCount(decoder), key: "decoder_parameters", json: decoder)
-            let hasEMA = store.info(WeightLoader.emaKey("encoder.conv_in.weight")) != nil
+            let hasEMA = store.info(Codec.emaKey("encoder.conv_in.weight")) != nil
             let used: String
             if useEMA {
                 used = hasEMA ? "model_ema.* (EMA shadow copy, --ema)" : "model_ema.* requested but this file has no EMA copy"
