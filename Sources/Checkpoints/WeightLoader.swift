@@ -14,11 +14,12 @@ public final class WeightLoader {
     public let store: TensorStore
     /// The file named in errors.
     public let file: String
-    /// Maps the key a model asks for to the key stored in the file, e.g. to read an EMA copy.
-    private let keyMapping: (String) -> String
-    /// With a sanitized key table (see `init(store:file:sanitizedKeys:)`): the model's keys,
-    /// each mapped to the stored key; stored tensors left out of it were dropped by the model.
-    private let sanitized: [String: String]?
+    /// Maps the key a model asks for to the key stored in the file (e.g. to read an EMA copy),
+    /// nil for a key the model's sanitized table does not have.
+    private let storedKey: (String) -> String?
+    /// With a sanitized key table (see `init(store:file:sanitizedKeys:)`): the stored keys the
+    /// model kept; the others were dropped by the model and are never "unused".
+    private let kept: Set<String>?
     /// Why a weight must be bf16, appended to the problem when it is not (e.g. which file is).
     public var bf16Requirement: String?
 
@@ -28,8 +29,8 @@ public final class WeightLoader {
     public init(store: TensorStore, file: String? = nil, keyMapping: @escaping (String) -> String = { $0 }) {
         self.store = store
         self.file = file ?? store.path
-        self.keyMapping = keyMapping
-        self.sanitized = nil
+        self.storedKey = { keyMapping($0) }
+        self.kept = nil
     }
 
     /// A loader over the keys a model's `sanitize` step produced: `keys` maps each key the
@@ -38,21 +39,23 @@ public final class WeightLoader {
     public init(store: TensorStore, file: String? = nil, sanitizedKeys keys: [String: String]) {
         self.store = store
         self.file = file ?? store.path
-        self.keyMapping = { keys[$0] ?? "\u{0}missing:" + $0 }
-        self.sanitized = keys
+        self.storedKey = { keys[$0] }
+        self.kept = Set(keys.values)
     }
 
-    /// The stored key for `key` and how problems name it.
-    private func resolve(_ key: String) -> (stored: String, label: String) {
-        let stored = keyMapping(key)
-        return (stored, stored == key || sanitized != nil ? key : "\(stored) (for \(key))")
+    /// The stored key for `key` and how problems name it: the key asked for, or with a key
+    /// mapping the stored key and the one asked for ("model_ema.x (for x)").
+    private func resolve(_ key: String) -> (stored: String?, label: String) {
+        let stored = storedKey(key)
+        guard let stored, stored != key, kept == nil else { return (stored, key) }
+        return (stored, "\(stored) (for \(key))")
     }
 
     /// The weight stored for `key`, which must have `shape`. On a mismatch the problem is
     /// recorded and a zero tensor of `shape` is returned.
     public func tensor(_ key: String, shape: [Int]) -> Tensor {
         let (stored, label) = resolve(key)
-        guard let info = store.info(stored) else {
+        guard let stored, let info = store.info(stored) else {
             problems.append("missing \(label) \(shape)")
             return Tensor(zeros: shape)
         }
@@ -75,7 +78,7 @@ public final class WeightLoader {
     public func bf16Matrix(_ key: String, rows: Int, columns: Int) -> BF16Matrix {
         let empty = BF16Matrix(rows: 0, columns: 0, bits: Self.emptyBits, owner: nil)
         let (stored, label) = resolve(key)
-        guard let info = store.info(stored) else {
+        guard let stored, let info = store.info(stored) else {
             problems.append("missing \(label) \([rows, columns])")
             return empty
         }
@@ -116,12 +119,12 @@ public final class WeightLoader {
     /// The stored shape under `key` (after mapping), for models that infer their
     /// hyper-parameters from the checkpoint. Does not count as using the weight.
     public func shape(_ key: String) -> [Int]? {
-        store.info(keyMapping(key))?.shape
+        storedKey(key).flatMap { store.info($0)?.shape }
     }
 
     /// Whether the checkpoint holds `key` (after mapping).
     public func contains(_ key: String) -> Bool {
-        store.info(keyMapping(key)) != nil
+        storedKey(key).flatMap { store.info($0) } != nil
     }
 
     /// Everything recorded so far, one line per problem.
@@ -131,7 +134,6 @@ public final class WeightLoader {
     /// stored key under `prefixes` that no one asked for (a sign the model and the file
     /// disagree about the architecture). Stored keys in `ignoring` are allowed to be unused.
     public func finish(expectingAllUnder prefixes: [String], ignoring: Set<String> = []) throws {
-        let kept = sanitized.map { Set($0.values) }
         let unused = store.tensorNames.filter { name in
             !used.contains(name) && !ignoring.contains(name) && prefixes.contains { name.hasPrefix($0) }
                 && kept?.contains(name) != false

@@ -43,11 +43,6 @@ public struct ParameterScope {
         self.prefix = prefix
     }
 
-    /// A scope over a function from (full key, shape) to the tensor, e.g. for tests.
-    public init(prefix: String = "", source: @escaping (String, [Int]) -> Tensor) {
-        self.init(FunctionWeights(source), prefix: prefix)
-    }
-
     /// The float32 tensor under prefix + name, which must have `shape`.
     public func callAsFunction(_ name: String, shape: [Int]) -> Tensor {
         provider.tensor(prefix + name, shape: shape)
@@ -71,11 +66,4 @@ public struct ParameterScope {
     public func child(_ index: Int) -> ParameterScope {
         child(String(index))
     }
-}
-
-/// A provider backed by a plain function of (key, shape).
-private final class FunctionWeights: WeightProvider {
-    let source: (String, [Int]) -> Tensor
-    init(_ source: @escaping (String, [Int]) -> Tensor) { self.source = source }
-    func tensor(_ key: String, shape: [Int]) -> Tensor { source(key, shape) }
 }

@@ -41,15 +41,15 @@ final class LPIPSTests: XCTestCase {
         }
     }
 
-    /// The 3x3 layers (15x15 at 256x256) run Winograd F(2x2) on weights prepared at load; the
-    /// plain weights (`imageSize: nil`) give the same distances to float32 rounding.
+    /// Prepared for 256x256 images, the 3x3 layers (15x15 there) run Winograd F(2x2); the
+    /// default plain weights give the same distances to float32 rounding.
     func testWinogradLayersAgreeWithPlainWeights() throws {
-        let lpips = try Self.metric.get()
+        let plain = try Self.metric.get()
+        XCTAssertNil(plain.features.conv6.conv.winograd)
+        let lpips = try LPIPS(alexNetPath: Self.directory.appendingPathComponent("alexnet_test.pth").path,
+                              linearPath: Self.directory.appendingPathComponent("lpips-v0.1-alex.pth").path, imageSize: LPIPS.imageSize)
         XCTAssertEqual([lpips.features.conv6, lpips.features.conv8, lpips.features.conv10].map(\.conv.winograd), [.f2x2, .f2x2, .f2x2])
         XCTAssertEqual([lpips.features.conv0, lpips.features.conv3].map(\.conv.winograd), [nil, nil])
-        let plain = try LPIPS(alexNetPath: Self.directory.appendingPathComponent("alexnet_test.pth").path,
-                              linearPath: Self.directory.appendingPathComponent("lpips-v0.1-alex.pth").path, imageSize: nil)
-        XCTAssertNil(plain.features.conv6.conv.winograd)
         let (a, b) = (try images("a_u8.bin"), try images("b_u8.bin"))
         let reference = try expected("lpips")
         for (i, (winograd, direct)) in zip(try lpips.distances(a, b), try plain.distances(a, b)).enumerated() {

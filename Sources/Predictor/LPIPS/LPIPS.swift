@@ -23,12 +23,14 @@ public final class LPIPS {
     ///   `classifier.*` entries are ignored).
     /// - linearPath: the lpips package's `weights/v0.1/alex.pth` (`lin{k}.model.1.weight`).
     /// - imageSize: the square image side the metric will mostly compare (the challenge's
-    ///   256), which picks the convolution algorithms prepared at load; any size still runs.
-    public convenience init(alexNetPath: String, linearPath: String, imageSize: Int? = LPIPS.imageSize) throws {
+    ///   `LPIPS.imageSize`), to prepare the 3x3 layers' Winograd weights for it (any size still
+    ///   runs); nil, the default, keeps plain weights, whose distances the command line has
+    ///   always printed. Winograd moves them by float32 rounding (3e-8 on the fixture).
+    public convenience init(alexNetPath: String, linearPath: String, imageSize: Int? = nil) throws {
         try self.init(alexNet: Checkpoint.open(path: alexNetPath), linear: Checkpoint.open(path: linearPath), imageSize: imageSize)
     }
 
-    public init(alexNet: TensorStore, linear: TensorStore, imageSize: Int? = LPIPS.imageSize) throws {
+    public init(alexNet: TensorStore, linear: TensorStore, imageSize: Int? = nil) throws {
         let backbone = WeightLoader(store: alexNet)
         features = AlexNetFeatures(ParameterScope(backbone), imageSize: imageSize)
         try backbone.finish(expectingAllUnder: ["features."])
@@ -41,7 +43,7 @@ public final class LPIPS {
         try lin.finish(expectingAllUnder: ["lin"])
     }
 
-    /// The frame side of the 1X data, for which the weights are prepared by default.
+    /// The frame side of the 1X data.
     public static let imageSize = 256
 
     /// The distance between two images of the same size.
