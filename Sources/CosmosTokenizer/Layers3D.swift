@@ -24,76 +24,35 @@ extension Tensor {
     }
 }
 
-/// A `CausalConv3d` whose kernel is (1, k, k): a 2-D convolution of every frame, with zero
-/// padding `padding` on all four sides (Winograd for 3x3 layers big enough to gain from it).
-/// Also the (1,1,1) pointwise layers (k = 1). Checkpoint key: `<name>.conv3d.{weight,bias}`.
+/// A `CausalConv3d` whose kernel is (1, k, k): the layer library's `Conv2d` run on every frame,
+/// with zero padding `padding` on all four sides (Winograd for 3x3 layers big enough to gain
+/// from it). Also the (1,1,1) pointwise layers (k = 1), whose weights are packed for the
+/// micro-kernel. Checkpoint key: `<name>.conv3d.{weight,bias}`.
 struct SpatialConv {
-    let inChannels: Int
-    let outChannels: Int
-    let kernel: Int
-    let stride: Int
-    let padding: Int
-    let winograd: WinogradTile?
-    /// OHWI, or its Winograd transform when `winograd` is set.
-    let weight: [Float]
-    /// 1x1 layers: the (out, in) weight packed for the micro-kernel.
-    let pointwise: (shape: PackedRowPanels, packed: [Float])?
-    let bias: [Float]
+    let conv: Conv2d
 
     /// `frameSize`: the square frame size the layer will mostly see; it picks the algorithm
     /// whose weights are prepared (any size still runs).
     init(_ scope: ParameterScope, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int, frameSize: Int?) {
-        self.inChannels = inChannels
-        self.outChannels = outChannels
-        self.kernel = kernel
-        self.stride = stride
-        self.padding = padding
-        let conv = scope.child("conv3d")
-        let torchWeight = conv("weight", shape: [outChannels, inChannels, 1, kernel, kernel])
-        let ohwi = Kernels.ohwiFromOIHW(torchWeight.data, outChannels: outChannels, inChannels: inChannels, kernel: kernel)
-        winograd = frameSize.flatMap {
-            Conv2dAlgorithm.preferredWinogradTile(for: Conv2dGeometry(
-                inChannels: inChannels, outChannels: outChannels, height: $0, width: $0,
-                kernel: kernel, stride: stride, padding: padding))
-        }
-        weight = winograd.map { Kernels.winogradFilter(ohwi: ohwi, outChannels: outChannels, inChannels: inChannels, tile: $0) } ?? ohwi
-        pointwise = kernel == 1 && stride == 1 && padding == 0 ? Kernels.packedWeight(ohwi, rows: outChannels, depth: inChannels) : nil
-        bias = conv("bias", shape: [outChannels]).data
+        let conv3d = scope.child("conv3d")
+        let weight = conv3d("weight", shape: [outChannels, inChannels, 1, kernel, kernel])
+        conv = Conv2d(oihw: weight.data, bias: conv3d("bias", shape: [outChannels]).data, inChannels: inChannels,
+                      outChannels: outChannels, kernel: kernel, stride: stride, padding: padding, inputSize: frameSize,
+                      packedPointwise: true)
     }
 
     /// x: (T, in, H, W) -> (T, out, Ho, Wo), plus `residual` when given.
     func callAsFunction(_ x: Tensor, adding residual: Tensor? = nil) -> Tensor {
-        precondition(x.channels == inChannels, "conv \(inChannels)->\(outChannels) given \(x.shape)")
-        let g = Conv2dGeometry(inChannels: inChannels, outChannels: outChannels, height: x.height, width: x.width,
-                               kernel: kernel, stride: stride, padding: padding)
-        let shape = [x.frames, outChannels, g.outHeight, g.outWidth]
+        precondition(x.channels == conv.inChannels, "conv \(conv.inChannels)->\(conv.outChannels) given \(x.shape)")
+        let g = conv.geometry(height: x.height, width: x.width)
+        let shape = [x.frames, conv.outChannels, g.outHeight, g.outWidth]
         if let residual { precondition(residual.shape == shape, "adding \(residual.shape) to \(g)") }
         var y = residual ?? Tensor(zeros: shape)
         let (frameIn, frameOut) = (x.frameCount, g.outputCount)
         x.data.withUnsafeBufferPointer { xp in
-            weight.withUnsafeBufferPointer { w in
-                bias.withUnsafeBufferPointer { b in
-                    y.data.withUnsafeMutableBufferPointer { yp in
-                        for t in 0..<x.frames {
-                            let (input, output) = (xp.baseAddress! + t * frameIn, yp.baseAddress! + t * frameOut)
-                            if let pointwise {
-                                Kernels.gemmPackedBias(pointwise.shape, a: pointwise.packed, unpacked: w.baseAddress!, b: input,
-                                                       ldb: g.height * g.width, n: g.height * g.width, bias: b.baseAddress,
-                                                       c: output, ldc: g.height * g.width, accumulate: residual != nil)
-                            } else if let winograd {
-                                Kernels.conv2dWinograd(g, tile: winograd, input: input, transformedWeight: w.baseAddress!,
-                                                       bias: b.baseAddress, output: output, accumulate: residual != nil)
-                            } else if residual == nil {
-                                Kernels.conv2d(g, input: input, weight: w.baseAddress!, bias: b.baseAddress, output: output)
-                            } else {
-                                var fresh = [Float](repeating: 0, count: frameOut)
-                                fresh.withUnsafeMutableBufferPointer {
-                                    Kernels.conv2d(g, input: input, weight: w.baseAddress!, bias: b.baseAddress, output: $0.baseAddress!)
-                                }
-                                Kernels.add(output, fresh, count: frameOut)
-                            }
-                        }
-                    }
+            y.data.withUnsafeMutableBufferPointer { yp in
+                for t in 0..<x.frames {
+                    conv.run(g, xp.baseAddress! + t * frameIn, into: yp.baseAddress! + t * frameOut, accumulate: residual != nil)
                 }
             }
         }

@@ -4,14 +4,14 @@ import Core
 public struct Linear {
     public let weight: Parameter
     public let bias: Parameter?
-    let inFeatures: Int
+    public let inFeatures: Int
     public let outFeatures: Int
 
-    public init(_ prefix: String, in inFeatures: Int, out outFeatures: Int, bias hasBias: Bool, weights: WeightSource) {
+    public init(_ scope: ParameterScope, in inFeatures: Int, out outFeatures: Int, bias hasBias: Bool) {
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
-        weight = weights.take(prefix + ".weight", shape: [outFeatures, inFeatures])
-        bias = hasBias ? weights.take(prefix + ".bias", shape: [outFeatures]) : nil
+        weight = scope.parameter("weight", shape: [outFeatures, inFeatures])
+        bias = hasBias ? scope.parameter("bias", shape: [outFeatures]) : nil
     }
 
     /// `y[rows, out] = x[rows, in] W^T + b`, or `y += x W^T + b` when `accumulating`
@@ -40,13 +40,13 @@ public struct Linear {
 public struct LayerNorm {
     public let weight: Parameter
     public let bias: Parameter
-    let width: Int
+    public let width: Int
     public let eps: Float = 1e-5
 
-    public init(_ prefix: String, width: Int, weights: WeightSource) {
+    public init(_ scope: ParameterScope, width: Int) {
         self.width = width
-        weight = weights.take(prefix + ".weight", shape: [width])
-        bias = weights.take(prefix + ".bias", shape: [width])
+        weight = scope.parameter("weight", shape: [width])
+        bias = scope.parameter("bias", shape: [width])
     }
 
     /// Normalises `rows` contiguous rows of `x` into `y` (which may be `x`), spread over the cores.

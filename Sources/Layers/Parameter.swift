@@ -1,10 +1,10 @@
 import Core
 
 /// One weight tensor, held at a fixed address for the model's lifetime so the kernels read
-/// it in place. Immutable after creation.
+/// it in place (`ParameterScope.parameter`). Immutable after creation.
 public final class Parameter: @unchecked Sendable {
-    let shape: [Int]
-    let count: Int
+    public let shape: [Int]
+    public let count: Int
     let pointer: UnsafeMutablePointer<Float>
 
     public init(_ tensor: Tensor) {
@@ -17,12 +17,4 @@ public final class Parameter: @unchecked Sendable {
     deinit { pointer.deallocate() }
 
     public var readOnly: UnsafePointer<Float> { UnsafePointer(pointer) }
-}
-
-/// Where a model's weights come from: a checkpoint (through the shared strict loader) or a
-/// seeded random initialisation for benchmarks. Blocks ask for each weight by its checkpoint
-/// key and the shape they expect; a source that cannot deliver records the problem and hands
-/// back zeros, so every problem is reported at once when loading ends.
-public protocol WeightSource: AnyObject {
-    func take(_ key: String, shape: [Int]) -> Parameter
 }

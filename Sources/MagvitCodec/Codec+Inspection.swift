@@ -15,7 +15,7 @@ extension Codec {
         let decoder = CheckpointInspection.parameters(of: store, family: "decoder") ?? 0
         report.add("encoder parameters", Report.formatCount(encoder), key: "encoder_parameters", json: encoder)
         report.add("decoder parameters", Report.formatCount(decoder), key: "decoder_parameters", json: decoder)
-        let hasEMA = store.info(WeightLoader.emaKey("encoder.conv_in.weight")) != nil
+        let hasEMA = store.info(Codec.emaKey("encoder.conv_in.weight")) != nil
         let used: String
         if useEMA {
             used = hasEMA ? "model_ema.* (EMA shadow copy, --ema)" : "model_ema.* requested but this file has no EMA copy"

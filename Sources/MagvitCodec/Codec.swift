@@ -16,7 +16,7 @@ public final class Codec {
         public func checkpointKey(_ name: String) -> String {
             switch self {
             case .plain: return name
-            case .ema: return WeightLoader.emaKey(name)
+            case .ema: return Codec.emaKey(name)
             }
         }
     }

@@ -42,7 +42,8 @@ final class CheckpointRealFixtureTests: XCTestCase {
 
     func testMagvitEMAKeysAreReachableThroughTheLoaderMapping() throws {
         let store = try Checkpoint.open(path: magvitPath)
-        let ema = WeightLoader(store: store, keyMapping: WeightLoader.emaKey)
+        // MAGVIT's EMA naming (the rule itself lives with the model: `Codec.emaKey`).
+        let ema = WeightLoader(store: store, keyMapping: { "model_ema." + $0.filter { $0 != "." } })
         let w = ema.tensor("encoder.conv_in.weight", shape: [32, 3, 3, 3])
         XCTAssertEqual(Array(w.data.prefix(2)), [-0.1231289654970169, -0.005450357683002949])
         XCTAssertTrue(ema.recordedProblems.isEmpty)

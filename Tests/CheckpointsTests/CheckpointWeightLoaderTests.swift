@@ -57,8 +57,41 @@ final class CheckpointWeightLoaderTests: XCTestCase {
         }
     }
 
-    func testEMAKeyDropsEveryDot() {
-        XCTAssertEqual(WeightLoader.emaKey("decoder.conv_in.weight"), "model_ema.decoderconv_inweight")
-        XCTAssertEqual(WeightLoader.emaKey("encoder.down.0.block.1.norm1.bias"), "model_ema.encoderdown0block1norm1bias")
+    func testSanitizedKeysReadTheStoredTensorsNameTheModelsKeysAndDropTheRest() throws {
+        let store = try store()
+        // The model knows "a", "b" and "c"; "shared_b" is junk its sanitize step dropped.
+        let weights = WeightLoader(store: store, sanitizedKeys: ["a": "shared_a", "b": "f32", "c": "nested.inner"])
+        XCTAssertEqual(weights.tensor("a", shape: [2, 3]), try store.floatTensor("shared_a"))
+        _ = weights.tensor("b", shape: [4, 3])
+        _ = weights.tensor("shared_b", shape: [6])
+        XCTAssertThrowsError(try weights.finish(expectingAllUnder: [""])) { error in
+            XCTAssertEqual((error as? CheckpointError)?.problem, .weightMismatch([
+                "b has shape [3, 4], expected [4, 3]", "missing shared_b [6]", "unused nested.inner"]))
+        }
+    }
+
+    func testBF16MatricesAreViewsOfTheMappedFileAndOtherDTypesAreReported() throws {
+        let store = try store()
+        let weights = WeightLoader(store: store)
+        let matrix = weights.bf16Matrix("bf16", rows: 2, columns: 2)
+        XCTAssertEqual([matrix.rows, matrix.columns], [2, 2])
+        var row = [Float](repeating: 0, count: 2)
+        let stored = try store.floatTensor("bf16").data
+        for r in 0..<2 {
+            row.withUnsafeMutableBufferPointer { matrix.row(r, into: $0.baseAddress!) }
+            XCTAssertEqual(row, Array(stored[(2 * r)..<(2 * r + 2)]))
+        }
+        XCTAssertTrue(weights.recordedProblems.isEmpty, "\(weights.recordedProblems)")
+        _ = weights.bf16Matrix("f32", rows: 3, columns: 4)
+        weights.bf16Requirement = "the file is bf16"
+        _ = weights.bf16Matrix("i32", rows: 2, columns: 2)
+        _ = weights.bf16Matrix("bf16", rows: 4, columns: 1)
+        _ = weights.bf16Matrix("absent", rows: 1, columns: 1)
+        XCTAssertEqual(weights.recordedProblems, [
+            "f32 is f32; weights are kept bf16 in place",
+            "i32 is i32; weights are kept bf16 in place (the file is bf16)",
+            "bf16 has shape [2, 2], expected [4, 1]",
+            "missing absent [1, 1]",
+        ])
     }
 }

@@ -19,6 +19,11 @@ final class CodecLoadingTests: XCTestCase {
         XCTAssertNotEqual(decoder.normOut.gamma, try store.floatTensor("decoder.norm_out.weight").data)
     }
 
+    func testEMAKeyDropsEveryDot() {
+        XCTAssertEqual(Codec.emaKey("decoder.conv_in.weight"), "model_ema.decoderconv_inweight")
+        XCTAssertEqual(Codec.emaKey("encoder.down.0.block.1.norm1.bias"), "model_ema.encoderdown0block1norm1bias")
+    }
+
     /// A PyTorch (out, in, k, k) weight in the form `layer` keeps it: OHWI, or its Winograd transform.
     func prepared(_ oihw: [Float], for layer: Conv2d) -> [Float] {
         let ohwi = Kernels.ohwiFromOIHW(oihw, outChannels: layer.outChannels, inChannels: layer.inChannels, kernel: layer.kernel)

@@ -93,6 +93,25 @@ final class CosmosARLoadingTests: XCTestCase {
         }
     }
 
+    /// Under a `model.` prefix: problems name the model's keys, leftovers the stored ones, and
+    /// `_extra_state` entries are neither read nor reported.
+    func testPrefixedCheckpointReportsModelKeysAndStoredLeftovers() throws {
+        var list = tensors(prefix: "model.").filter { $0.0 != "model.layers.1.feed_forward.w2.weight" }
+        list = list.map { $0.0 == "model.layers.1.attention.wo.weight" ? ($0.0, "F32", $0.2) : $0 }
+        list += [("model.layers.0.attention.bias", "BF16", [16]), ("model.layers.0.attention._extra_state", "U8", [4])]
+        let path = try write(list)
+        XCTAssertThrowsError(try CosmosARModel(path: path)) { error in
+            guard let error = error as? CheckpointError, case .weightMismatch(let lines) = error.problem else {
+                return XCTFail("expected a weight mismatch, got \(error)")
+            }
+            XCTAssertEqual(lines, [
+                "layers.1.attention.wo.weight is f32; weights are kept bf16 in place (the released model.pt is bf16)",
+                "missing layers.1.feed_forward.w2.weight [16, 40]",
+                "unused model.layers.0.attention.bias",
+            ])
+        }
+    }
+
     func testCheckpointOfAnotherArchitectureNamesWhatIsMissing() throws {
         let path = try write([("encoder.conv_in.weight", "F32", [4, 3, 3, 3])])
         XCTAssertThrowsError(try CosmosARModel(path: path)) { error in

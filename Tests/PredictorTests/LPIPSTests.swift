@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import Predictor
+@testable import Predictor
 import Media
 import Core
 
@@ -38,6 +38,24 @@ final class LPIPSTests: XCTestCase {
         for (mine, theirs) in zip(distances, reference) {
             print("LPIPS \(mine) vs lpips package \(theirs): abs error \(abs(Double(mine) - theirs))")
             XCTAssertEqual(Double(mine), theirs, accuracy: 1e-4)
+        }
+    }
+
+    /// Prepared for 256x256 images, the 3x3 layers (15x15 there) run Winograd F(2x2); the
+    /// default plain weights give the same distances to float32 rounding.
+    func testWinogradLayersAgreeWithPlainWeights() throws {
+        let plain = try Self.metric.get()
+        XCTAssertNil(plain.features.conv6.conv.winograd)
+        let lpips = try LPIPS(alexNetPath: Self.directory.appendingPathComponent("alexnet_test.pth").path,
+                              linearPath: Self.directory.appendingPathComponent("lpips-v0.1-alex.pth").path, imageSize: LPIPS.imageSize)
+        XCTAssertEqual([lpips.features.conv6, lpips.features.conv8, lpips.features.conv10].map(\.conv.winograd), [.f2x2, .f2x2, .f2x2])
+        XCTAssertEqual([lpips.features.conv0, lpips.features.conv3].map(\.conv.winograd), [nil, nil])
+        let (a, b) = (try images("a_u8.bin"), try images("b_u8.bin"))
+        let reference = try expected("lpips")
+        for (i, (winograd, direct)) in zip(try lpips.distances(a, b), try plain.distances(a, b)).enumerated() {
+            print("LPIPS Winograd \(winograd) plain \(direct): abs errors against the lpips package "
+                  + "\(abs(Double(winograd) - reference[i])) and \(abs(Double(direct) - reference[i]))")
+            XCTAssertEqual(winograd, direct, accuracy: 1e-6)
         }
     }
 

@@ -25,10 +25,6 @@ final class DatasetErrorTests: XCTestCase {
         }
     }
 
-    func testAProblemInWordsIsMalformed() {
-        XCTAssertEqual(DatasetError("a.bin", "odd"), DatasetError(file: "a.bin", .malformed("odd")))
-    }
-
     func testReadingAMissingDatasetNamesTheFolder() {
         XCTAssertThrowsError(try TokenDataset(path: "/nonexistent/dataset")) { error in
             guard let error = error as? DatasetError else { return XCTFail("\(error)") }

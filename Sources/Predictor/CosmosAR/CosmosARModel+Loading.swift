@@ -1,6 +1,7 @@
 import Foundation
 import Core
 import Checkpoints
+import Layers
 
 extension CosmosARModel {
     /// Loads `model.pt` (or the `model.pt` inside a folder) as the reference does: the state
@@ -12,10 +13,7 @@ extension CosmosARModel {
     public convenience init(path: String, ropeTheta: Float = 500_000, latentShape: [Int] = [3, 32, 32]) throws {
         let file = Self.checkpointPath(path)
         let store = try Checkpoint.open(path: file)
-        var keys: [String: String] = [:]  // the model's key -> the stored key
-        for name in store.tensorNames where !name.contains("_extra_state") {
-            keys[name.hasPrefix("model.") ? String(name.dropFirst("model.".count)) : name] = name
-        }
+        let keys = Self.sanitize(store.tensorNames)
         func shape(_ key: String) -> [Int]? { keys[key].flatMap { store.info($0)?.shape } }
 
         // Sizes from shapes: dim and vocab from the embedding, head size from the QK-norm,
@@ -41,85 +39,30 @@ extension CosmosARModel {
                                     headDim: headDim, ffnHidden: ffn, vocabSize: embedding[0],
                                     ropeTheta: ropeTheta, latentShape: latentShape)
 
-        var problems: [String] = []
-        var used: Set<String> = []
-        var owners: [ObjectIdentifier: AnyObject] = [:]
-        let placeholder = UnsafeMutablePointer<UInt16>.allocate(capacity: 1)
-        placeholder.initialize(to: 0)
-
-        func matrix(_ key: String, _ rows: Int, _ columns: Int) -> BF16Matrix {
-            let empty = BF16Matrix(rows: 0, columns: 0, bits: placeholder, owner: nil)
-            guard let stored = keys[key], let info = store.info(stored) else {
-                problems.append("missing \(key) [\(rows), \(columns)]")
-                return empty
-            }
-            used.insert(stored)
-            guard info.shape == [rows, columns] else {
-                problems.append("\(key) has shape \(info.shape), expected [\(rows), \(columns)]")
-                return empty
-            }
-            guard info.dtype == .bf16 else {
-                problems.append("\(key) is \(info.dtype.rawValue); weights are kept bf16 in place (the released model.pt is bf16)")
-                return empty
-            }
-            do {
-                guard let (bytes, owner) = try store.mappedBytes(stored) else {
-                    problems.append("\(key) is not stored contiguously")
-                    return empty
-                }
-                owners[ObjectIdentifier(owner)] = owner
-                if Int(bitPattern: bytes.baseAddress) % 2 == 0 {
-                    return BF16Matrix(rows: rows, columns: columns, bits: bytes.baseAddress!.assumingMemoryBound(to: UInt16.self), owner: owner)
-                }
-                // An odd offset (not written by torch.save, which aligns storages): copy, still bf16.
-                let copy = BF16Storage(count: rows * columns)
-                UnsafeMutableRawPointer(copy.bits).copyMemory(from: bytes.baseAddress!, byteCount: rows * columns * 2)
-                return BF16Matrix(rows: rows, columns: columns, bits: UnsafePointer(copy.bits), owner: copy)
-            } catch {
-                problems.append("\(key) could not be read: \(error)")
-                return empty
-            }
-        }
-        func vector(_ key: String, _ count: Int) -> RMSNorm {
-            let empty = RMSNorm(weight: [Float](repeating: 0, count: count), eps: config.normEps)
-            guard let stored = keys[key], let info = store.info(stored) else {
-                problems.append("missing \(key) [\(count)]")
-                return empty
-            }
-            used.insert(stored)
-            guard info.shape == [count] else {
-                problems.append("\(key) has shape \(info.shape), expected [\(count)]")
-                return empty
-            }
-            do { return RMSNorm(weight: try store.floatTensor(stored).data, eps: config.normEps) } catch {
-                problems.append("\(key) could not be read: \(error)")
-                return empty
-            }
-        }
-
-        let (d, q, kv, f) = (config.dim, config.heads * headDim, config.kvHeads * headDim, config.ffnHidden)
-        let embeddings = matrix("tok_embeddings.weight", config.vocabSize, d)
-        let blocks = (0..<layerCount).map { i -> TransformerBlock in
-            let p = "layers.\(i)."
-            return TransformerBlock(
-                attentionNorm: vector(p + "attention_norm.weight", d),
-                attention: Attention(
-                    wq: matrix(p + "attention.wq.weight", q, d), wk: matrix(p + "attention.wk.weight", kv, d),
-                    wv: matrix(p + "attention.wv.weight", kv, d), wo: matrix(p + "attention.wo.weight", d, q),
-                    qNorm: vector(p + "attention.q_norm.weight", headDim), kNorm: vector(p + "attention.k_norm.weight", headDim),
-                    heads: config.heads, kvHeads: config.kvHeads, headDim: headDim),
-                ffnNorm: vector(p + "ffn_norm.weight", d),
-                feedForward: FeedForward(w1: matrix(p + "feed_forward.w1.weight", f, d), w2: matrix(p + "feed_forward.w2.weight", d, f),
-                                         w3: matrix(p + "feed_forward.w3.weight", f, d)))
-        }
-        let finalNorm = vector("norm.weight", d)
-        let output = matrix("output.weight", config.vocabSize, d)
-        let unused = keys.values.filter { !used.contains($0) }.sorted()
-        problems += unused.map { "unused \($0)" }
-        placeholder.deallocate()
-        guard problems.isEmpty else { throw CheckpointError(file: file, .weightMismatch(problems)) }
+        // Every expected key and shape, through the strict loader: matrices as bf16 views of the
+        // mapped file, norms copied to float32; every problem reported at once.
+        let loader = WeightLoader(store: store, file: file, sanitizedKeys: keys)
+        loader.bf16Requirement = "the released model.pt is bf16"
+        let scope = ParameterScope(loader)
+        let embeddings = scope.child("tok_embeddings").bf16("weight", rows: config.vocabSize, columns: config.dim)
+        let blocks = (0..<layerCount).map { TransformerBlock(scope.child("layers").child($0), config: config) }
+        let finalNorm = RMSNorm(scope.child("norm"), width: config.dim, eps: config.normEps)
+        let output = scope.child("output").bf16("weight", rows: config.vocabSize, columns: config.dim)
+        try loader.finish(expectingAllUnder: [""])
         self.init(config: config, source: file, tokEmbeddings: embeddings, layers: blocks, norm: finalNorm, output: output,
-                  storage: [store] + Array(owners.values))
+                  storage: [store])
+    }
+
+    /// Cosmos AR's key rules (the model's `sanitize` step): the reference keeps the state dict
+    /// under a top-level `model` entry (read as a leading `model.`), which is stripped, and
+    /// `_extra_state` entries (TransformerEngine bookkeeping) are dropped. Returns the model's
+    /// key -> the stored key.
+    static func sanitize(_ storedNames: [String]) -> [String: String] {
+        var keys: [String: String] = [:]
+        for name in storedNames where !name.contains("_extra_state") {
+            keys[name.hasPrefix("model.") ? String(name.dropFirst("model.".count)) : name] = name
+        }
+        return keys
     }
 
     /// `model.pt` inside a folder, else the path itself.
@@ -137,20 +80,6 @@ extension CosmosARModel {
         let file = checkpointPath(path)
         return file.hasSuffix(".pt") && FileManager.default.fileExists(atPath: file)
     }
-}
-
-/// bf16 values owned by the process (random weights, or a copy of an unaligned tensor).
-final class BF16Storage {
-    let bits: UnsafeMutablePointer<UInt16>
-    let count: Int
-
-    init(count: Int) {
-        self.count = count
-        bits = .allocate(capacity: max(1, count))
-        bits.initialize(repeating: 0, count: max(1, count))
-    }
-
-    deinit { bits.deallocate() }
 }
 
 extension CosmosARModel {
@@ -193,5 +122,35 @@ extension CosmosARModel {
         let output = matrix(config.vocabSize, d)
         self.init(config: config, source: "random weights (seed \(seed))", tokEmbeddings: embeddings, layers: blocks,
                   norm: ones(d), output: output, storage: storage)
+    }
+}
+
+// The blocks built from a checkpoint scope, each weight named by its key, in the order the
+// reference declares them (which is also the order problems are reported in).
+extension CosmosARModel.RMSNorm {
+    init(_ scope: ParameterScope, width: Int, eps: Float) {
+        self.init(weight: scope("weight", shape: [width]).data, eps: eps)
+    }
+}
+
+extension CosmosARModel.TransformerBlock {
+    /// `layers.{i}`.
+    init(_ scope: ParameterScope, config: CosmosARConfig) {
+        let (d, q, kv, f) = (config.dim, config.heads * config.headDim, config.kvHeads * config.headDim, config.ffnHidden)
+        let attention = scope.child("attention"), feedForward = scope.child("feed_forward")
+        func matrix(_ scope: ParameterScope, _ name: String, _ rows: Int, _ columns: Int) -> BF16Matrix {
+            scope.child(name).bf16("weight", rows: rows, columns: columns)
+        }
+        self.init(
+            attentionNorm: CosmosARModel.RMSNorm(scope.child("attention_norm"), width: d, eps: config.normEps),
+            attention: CosmosARModel.Attention(
+                wq: matrix(attention, "wq", q, d), wk: matrix(attention, "wk", kv, d),
+                wv: matrix(attention, "wv", kv, d), wo: matrix(attention, "wo", d, q),
+                qNorm: CosmosARModel.RMSNorm(attention.child("q_norm"), width: config.headDim, eps: config.normEps),
+                kNorm: CosmosARModel.RMSNorm(attention.child("k_norm"), width: config.headDim, eps: config.normEps),
+                heads: config.heads, kvHeads: config.kvHeads, headDim: config.headDim),
+            ffnNorm: CosmosARModel.RMSNorm(scope.child("ffn_norm"), width: d, eps: config.normEps),
+            feedForward: CosmosARModel.FeedForward(
+                w1: matrix(feedForward, "w1", f, d), w2: matrix(feedForward, "w2", d, f), w3: matrix(feedForward, "w3", f, d)))
     }
 }

@@ -16,14 +16,14 @@ struct Attention {
     let headDim: Int
     let scale: Float
 
-    init(_ prefix: String, config: GenieConfig, weights: WeightSource) {
+    init(_ scope: ParameterScope, config: GenieConfig) {
         let d = config.dModel
         heads = config.numHeads
         headDim = config.headDim
         scale = config.useMup ? 8 / Float(headDim) : 1 / Float(headDim).squareRoot()
-        qkv = Linear(prefix + ".qkv", in: d, out: 3 * d, bias: config.qkvBias, weights: weights)
-        proj = Linear(prefix + ".proj", in: d, out: d, bias: config.projBias, weights: weights)
-        norm = config.qkNorm ? LayerNorm(prefix + ".norm", width: headDim, weights: weights) : nil
+        qkv = Linear(scope.child("qkv"), in: d, out: 3 * d, bias: config.qkvBias)
+        proj = Linear(scope.child("proj"), in: d, out: d, bias: config.projBias)
+        norm = config.qkNorm ? LayerNorm(scope.child("norm"), width: headDim) : nil
     }
 
     private var d: Int { heads * headDim }

@@ -21,7 +21,7 @@ extension GenieModel {
                 "implies at least \(config.minimumParameterCount) weights, more than model.safetensors (\(weightBytes) bytes) can hold")
         }
         let loader = WeightLoader(store: try Checkpoint.open(path: weightsPath), file: weightsPath)
-        self.init(config: config, weights: CheckpointWeights(loader))
+        self.init(config: config, scope: ParameterScope(loader))
         try loader.finish(expectingAllUnder: [""])
     }
 
@@ -38,16 +38,5 @@ extension GenieModel {
             throw GenieError.unreadableFile(path: url.path, reason: error.localizedDescription)
         }
         return try GenieConfig.decode(data, path: url.path)
-    }
-}
-
-/// Weights from a checkpoint, through the shared strict loader.
-private final class CheckpointWeights: WeightSource {
-    let loader: WeightLoader
-
-    init(_ loader: WeightLoader) { self.loader = loader }
-
-    func take(_ key: String, shape: [Int]) -> Parameter {
-        Parameter(loader.tensor(key, shape: shape))
     }
 }

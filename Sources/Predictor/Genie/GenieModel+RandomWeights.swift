@@ -7,18 +7,19 @@ extension GenieModel {
     /// PyTorch's default, embeddings uniform in +-1, LayerNorm weights near 1.
     public convenience init(config: GenieConfig, seed: UInt64) throws {
         if let problem = config.problem { throw GenieError.badConfig(path: "(in memory)", reason: problem) }
-        self.init(config: config, weights: RandomWeights(seed: seed))
+        self.init(config: config, scope: ParameterScope(GenieRandomWeights(seed: seed)))
     }
 }
 
-/// Seeded random weights; each key gets its own stream, so a weight does not change when
+/// Seeded random weights of GENIE's own distribution (xoshiro streams, not the convolutional
+/// models' `RandomWeights`); each key gets its own stream, so a weight does not change when
 /// others are added or removed.
-private final class RandomWeights: WeightSource {
+private final class GenieRandomWeights: WeightProvider {
     let seed: UInt64
 
     init(seed: UInt64) { self.seed = seed }
 
-    func take(_ key: String, shape: [Int]) -> Parameter {
+    func tensor(_ key: String, shape: [Int]) -> Tensor {
         var rng = Xoshiro256(seed: seed, stream: stableHash(key))
         let count = shape.reduce(1, *)
         let isNormWeight = key.hasSuffix(".weight") && key.split(separator: ".").dropLast().last?.hasPrefix("norm") == true
@@ -31,7 +32,7 @@ private final class RandomWeights: WeightSource {
             (center, halfWidth) = (0, 1 / Float(shape.last ?? 1).squareRoot())
         }
         let data = (0 ..< count).map { _ in center + halfWidth * (2 * rng.nextUnitFloat() - 1) }
-        return Parameter(Tensor(shape: shape, data: data))
+        return Tensor(shape: shape, data: data)
     }
 
     /// FNV-1a: Swift's `hashValue` is randomised per process.

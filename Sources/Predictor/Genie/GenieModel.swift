@@ -20,12 +20,12 @@ public final class GenieModel {
     /// activations' memory when many windows are scored at once.
     public var framesPerPass = 64
 
-    init(config: GenieConfig, weights: WeightSource) {
+    init(config: GenieConfig, scope: ParameterScope) {
         self.config = config
-        tokenEmbed = TokenEmbedding("token_embed", config: config, weights: weights)
-        posEmbedTSC = weights.take("pos_embed_TSC", shape: [1, config.T, config.S, config.dModel])
-        layers = (0 ..< config.numLayers).map { STBlock("decoder.layers.\($0)", config: config, weights: weights) }
-        outXProj = Linear("out_x_proj", in: config.dModel, out: config.vocabulary.logitsPerPosition, bias: true, weights: weights)
+        tokenEmbed = TokenEmbedding(scope.child("token_embed"), config: config)
+        posEmbedTSC = scope.parameter("pos_embed_TSC", shape: [1, config.T, config.S, config.dModel])
+        layers = (0 ..< config.numLayers).map { STBlock(scope.child("decoder").child("layers").child($0), config: config) }
+        outXProj = Linear(scope.child("out_x_proj"), in: config.dModel, out: config.vocabulary.logitsPerPosition, bias: true)
     }
 
     /// Runs every frame of `plan` through the model and returns the logits of the frames

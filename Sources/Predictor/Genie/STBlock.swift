@@ -6,9 +6,9 @@ struct MLP {
     let fc1: Linear
     let fc2: Linear
 
-    init(_ prefix: String, config: GenieConfig, weights: WeightSource) {
-        fc1 = Linear(prefix + ".fc1", in: config.dModel, out: config.mlpHidden, bias: config.mlpBias, weights: weights)
-        fc2 = Linear(prefix + ".fc2", in: config.mlpHidden, out: config.dModel, bias: config.mlpBias, weights: weights)
+    init(_ scope: ParameterScope, config: GenieConfig) {
+        fc1 = Linear(scope.child("fc1"), in: config.dModel, out: config.mlpHidden, bias: config.mlpBias)
+        fc2 = Linear(scope.child("fc2"), in: config.mlpHidden, out: config.dModel, bias: config.mlpBias)
     }
 
     /// `x += fc2(gelu(fc1(input)))`.
@@ -32,13 +32,13 @@ struct STBlock {
     let norm2: LayerNorm?
     let mlp: MLP
 
-    init(_ prefix: String, config: GenieConfig, weights: WeightSource) {
+    init(_ scope: ParameterScope, config: GenieConfig) {
         let d = config.dModel
-        norm1 = config.qkNorm ? nil : LayerNorm(prefix + ".norm1", width: d, weights: weights)
-        spatialAttn = Attention(prefix + ".spatial_attn", config: config, weights: weights)
-        temporalAttn = Attention(prefix + ".temporal_attn", config: config, weights: weights)
-        norm2 = config.qkNorm ? nil : LayerNorm(prefix + ".norm2", width: d, weights: weights)
-        mlp = MLP(prefix + ".mlp", config: config, weights: weights)
+        norm1 = config.qkNorm ? nil : LayerNorm(scope.child("norm1"), width: d)
+        spatialAttn = Attention(scope.child("spatial_attn"), config: config)
+        temporalAttn = Attention(scope.child("temporal_attn"), config: config)
+        norm2 = config.qkNorm ? nil : LayerNorm(scope.child("norm2"), width: d)
+        mlp = MLP(scope.child("mlp"), config: config)
     }
 
     func callAsFunction(_ plan: FramePlan, work: Workspace) {

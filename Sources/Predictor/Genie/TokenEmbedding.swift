@@ -11,13 +11,13 @@ struct TokenEmbedding {
     let d: Int
     let maskID: UInt32
 
-    init(_ prefix: String, config: GenieConfig, weights: WeightSource) {
+    init(_ scope: ParameterScope, config: GenieConfig) {
         d = config.dModel
         maskID = config.maskTokenID
         factoredEmbeds = (0 ..< 2).map {
-            weights.take("\(prefix).factored_embeds.\($0).weight", shape: [config.factoredVocabSize, config.dModel])
+            scope.child("factored_embeds").child($0).parameter("weight", shape: [config.factoredVocabSize, config.dModel])
         }
-        maskTokenEmbed = weights.take(prefix + ".mask_token_embed", shape: [1, config.dModel])
+        maskTokenEmbed = scope.parameter("mask_token_embed", shape: [1, config.dModel])
     }
 
     /// Writes the embedding of each token into consecutive rows of `x`. Tokens must be at most

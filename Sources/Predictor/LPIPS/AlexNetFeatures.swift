@@ -1,41 +1,18 @@
 import Core
-import Checkpoints
+import Layers
 
 /// torchvision AlexNet's `features`, up to the last ReLU, returning the five ReLU outputs
 /// LPIPS compares ("taps").
 struct AlexNetFeatures {
-    /// A convolution with bias and its ReLU; PyTorch's (out, in, k, k) weight is repacked
-    /// once into the kernels' (out, k, k, in).
+    /// A convolution with bias (`features.{index}`) and its ReLU.
     struct ConvReLU {
-        let inChannels: Int
-        let outChannels: Int
-        let kernel: Int
-        let stride: Int
-        let padding: Int
-        let weight: [Float]
-        let bias: [Float]
-
-        init(_ loader: WeightLoader, index: Int, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int) {
-            self.inChannels = inChannels
-            self.outChannels = outChannels
-            self.kernel = kernel
-            self.stride = stride
-            self.padding = padding
-            let w = loader.tensor("features.\(index).weight", shape: [outChannels, inChannels, kernel, kernel])
-            weight = Kernels.ohwiFromOIHW(w.data, outChannels: outChannels, inChannels: inChannels, kernel: kernel)
-            bias = loader.tensor("features.\(index).bias", shape: [outChannels]).data
-        }
+        let conv: Conv2d
 
         /// x: (in, H, W) -> relu(conv(x)): (out, Ho, Wo)
         func callAsFunction(_ x: Tensor) -> Tensor {
-            let g = Conv2dGeometry(inChannels: inChannels, outChannels: outChannels, height: x.shape[1], width: x.shape[2],
-                                   kernel: kernel, stride: stride, padding: padding)
-            var y = Tensor(zeros: [outChannels, g.outHeight, g.outWidth])
+            var y = conv(x)
             let n = y.count
-            y.data.withUnsafeMutableBufferPointer { p in
-                Kernels.conv2d(g, input: x.data, weight: weight, bias: bias, output: p.baseAddress!)
-                Kernels.relu(p.baseAddress!, count: n)
-            }
+            y.data.withUnsafeMutableBufferPointer { Kernels.relu($0.baseAddress!, count: n) }
             return y
         }
     }
@@ -48,12 +25,24 @@ struct AlexNetFeatures {
     let conv8: ConvReLU
     let conv10: ConvReLU
 
-    init(_ loader: WeightLoader) {
-        conv0 = ConvReLU(loader, index: 0, inChannels: 3, outChannels: 64, kernel: 11, stride: 4, padding: 2)
-        conv3 = ConvReLU(loader, index: 3, inChannels: 64, outChannels: 192, kernel: 5, padding: 2)
-        conv6 = ConvReLU(loader, index: 6, inChannels: 192, outChannels: 384, kernel: 3, padding: 1)
-        conv8 = ConvReLU(loader, index: 8, inChannels: 384, outChannels: 256, kernel: 3, padding: 1)
-        conv10 = ConvReLU(loader, index: 10, inChannels: 256, outChannels: 256, kernel: 3, padding: 1)
+    /// `scope`: the state dict's root (keys `features.{0,3,6,8,10}.*`). `imageSize`: the square
+    /// image side the metric will mostly see, when known; it picks the algorithms whose weights
+    /// are prepared (Winograd for the 3x3 layers), any size still runs.
+    init(_ scope: ParameterScope, imageSize: Int?) {
+        let features = scope.child("features")
+        // Each layer's input side: 11x11/4 pad 2 then 3x3/2 pools, the rest keep their size.
+        let side1 = imageSize.map { ($0 + 4 - 11) / 4 + 1 }
+        let side2 = side1.map { ($0 - 3) / 2 + 1 }
+        let side3 = side2.map { ($0 - 3) / 2 + 1 }
+        func layer(_ index: Int, _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int, inputSize: Int?) -> ConvReLU {
+            ConvReLU(conv: Conv2d(features.child(index), inChannels: inChannels, outChannels: outChannels, kernel: kernel,
+                                  stride: stride, padding: padding, bias: true, inputSize: inputSize))
+        }
+        conv0 = layer(0, 3, 64, kernel: 11, stride: 4, padding: 2, inputSize: imageSize)
+        conv3 = layer(3, 64, 192, kernel: 5, padding: 2, inputSize: side2)
+        conv6 = layer(6, 192, 384, kernel: 3, padding: 1, inputSize: side3)
+        conv8 = layer(8, 384, 256, kernel: 3, padding: 1, inputSize: side3)
+        conv10 = layer(10, 256, 256, kernel: 3, padding: 1, inputSize: side3)
     }
 
     /// x: (3, H, W) -> the five taps, each (C_k, H_k, W_k).

@@ -1,6 +1,7 @@
 import Foundation
 import Core
 import Checkpoints
+import Layers
 import Media
 
 /// LPIPS v0.1, AlexNet variant: the challenge's perceptual distance between two frames.
@@ -21,20 +22,29 @@ public final class LPIPS {
     /// - alexNetPath: a torchvision `alexnet` state dict (`features.{0,3,6,8,10}.*`; the
     ///   `classifier.*` entries are ignored).
     /// - linearPath: the lpips package's `weights/v0.1/alex.pth` (`lin{k}.model.1.weight`).
-    public convenience init(alexNetPath: String, linearPath: String) throws {
-        try self.init(alexNet: Checkpoint.open(path: alexNetPath), linear: Checkpoint.open(path: linearPath))
+    /// - imageSize: the square image side the metric will mostly compare (the challenge's
+    ///   `LPIPS.imageSize`), to prepare the 3x3 layers' Winograd weights for it (any size still
+    ///   runs); nil, the default, keeps plain weights, whose distances the command line has
+    ///   always printed. Winograd moves them by float32 rounding (3e-8 on the fixture).
+    public convenience init(alexNetPath: String, linearPath: String, imageSize: Int? = nil) throws {
+        try self.init(alexNet: Checkpoint.open(path: alexNetPath), linear: Checkpoint.open(path: linearPath), imageSize: imageSize)
     }
 
-    public init(alexNet: TensorStore, linear: TensorStore) throws {
+    public init(alexNet: TensorStore, linear: TensorStore, imageSize: Int? = nil) throws {
         let backbone = WeightLoader(store: alexNet)
-        features = AlexNetFeatures(backbone)
+        features = AlexNetFeatures(ParameterScope(backbone), imageSize: imageSize)
         try backbone.finish(expectingAllUnder: ["features."])
         let lin = WeightLoader(store: linear)
+        let heads = ParameterScope(lin)
+        // lin{k} is a bias-free 1x1 convolution to one channel: its weights weigh the channels.
         linearWeights = AlexNetFeatures.tapChannels.enumerated().map { k, channels in
-            lin.tensor("lin\(k).model.1.weight", shape: [1, channels, 1, 1]).data
+            heads.child("lin\(k)").child("model").child(1)("weight", shape: [1, channels, 1, 1]).data
         }
         try lin.finish(expectingAllUnder: ["lin"])
     }
+
+    /// The frame side of the 1X data.
+    public static let imageSize = 256
 
     /// The distance between two images of the same size.
     public func distance(_ a: RGBImage, _ b: RGBImage) throws -> Float {
