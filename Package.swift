@@ -62,7 +62,7 @@ let package = Package(
 
         // Models.
         .target(name: "MagvitCodec", dependencies: ["Core", "Checkpoints", "Layers", "TokenData"], swiftSettings: kernels),
-        .target(name: "CosmosTokenizer", dependencies: ["Core", "Checkpoints", "Layers", "TokenData", "MagvitCodec"], swiftSettings: kernels),
+        .target(name: "CosmosTokenizer", dependencies: ["Core", "Checkpoints", "Layers", "TokenData"], swiftSettings: kernels),
         .target(name: "Predictor", dependencies: ["Core", "Checkpoints", "Layers", "TokenData", "Media"], swiftSettings: kernels),
 
         // Work over any tokenizer (the `VideoTokenizer` protocol in TokenData), not a model:
@@ -78,7 +78,7 @@ let package = Package(
         // Tests: one target per module, fixtures beside the tests that read them (generators in tools/).
         .target(name: "TestSupport", dependencies: ["Core"], path: "Tests/TestSupport"),
         .testTarget(name: "CoreTests", dependencies: ["Core", "TestSupport"]),
-        .testTarget(name: "CheckpointsTests", dependencies: ["Core", "Checkpoints", "MagvitCodec", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Core", "Checkpoints", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenDataTests", dependencies: ["Core", "Checkpoints", "TokenData", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Core", "Media", "TestSupport"]),
         .testTarget(name: "MagvitCodecTests", dependencies: ["Core", "Checkpoints", "Layers", "TokenData", "Media", "MagvitCodec", "TestSupport"], resources: [.copy("Fixtures")]),

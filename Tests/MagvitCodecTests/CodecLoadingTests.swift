@@ -122,4 +122,17 @@ final class CodecLoadingTests: XCTestCase {
             XCTAssertEqual(error as? CodecError, .wrongTokenCount(frame: 0, count: 255, expected: 256))
         }
     }
+
+    func testRankZeroTensorWhereAConvWeightIsExpectedIsAClearError() throws {
+        // 93 bytes: `encoder.conv_in.weight` stored as a scalar. Its shape used to be indexed
+        // past its end (a heap pointer printed as a channel count, or a 1.6e17-byte allocation).
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fuzz/regressions/checkpoint/rank0-conv-weight.safetensors").path
+        let store = try Checkpoint.open(path: path)
+        XCTAssertThrowsError(try CodecConfig(inferringFrom: store)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.hasPrefix(path + ": implausible codec configuration"), text)
+            XCTAssertTrue(text.contains("'encoder.conv_in.weight' has shape []"), text)
+        }
+    }
 }
