@@ -18,10 +18,8 @@ checkpoint_sources="Sources/Checkpoints/*.swift Sources/Core/Tensor/Tensor.swift
 dataset_sources="Sources/TokenData/TokenDataset.swift Sources/TokenData/TokenDatasetMetadata.swift
   Sources/TokenData/JSONValue.swift Sources/TokenData/MappedDataFile.swift Sources/TokenData/ActionTrack.swift
   Sources/TokenData/TokenDType.swift Sources/TokenData/DatasetError.swift Sources/TokenData/AppendJournal.swift
-  Sources/TokenData/Vocabulary.swift Sources/TokenData/TokenGrid.swift
-  Sources/Core/IO/*.swift"
-genie_sources="Sources/Predictor/Genie/GenieConfig.swift Sources/Predictor/Genie/GenieError.swift Sources/TokenData/Vocabulary.swift
-  Sources/TokenData/TokenGrid.swift"
+  Sources/TokenData/Tokens.swift Sources/Core/IO/*.swift"
+genie_sources="Sources/Predictor/Genie/GenieConfig.swift Sources/Predictor/Genie/GenieError.swift Sources/TokenData/Tokens.swift"
 
 sources_for() {
     case "$1" in

@@ -1,4 +1,6 @@
 import Checkpoints
+import Core
+import Layers
 
 /// A `CodecError` met while loading a checkpoint file, with the file it is about: one line that
 /// starts with the file, as `CheckpointError`'s.
@@ -28,5 +30,26 @@ extension Codec {
             if case .implausibleConfig = error { throw error }
             throw CodecFileError(file: path, error)
         }
+    }
+}
+
+extension Codec {
+    /// MAGVIT2's checkpoint key rules (the model's `sanitize` step; the checkpoint readers know
+    /// only formats). The reference training code stores the EMA copy of weight `key` as
+    /// `model_ema.` plus the key with every dot removed. The other stored families are training
+    /// state the codec never reads (`loss.*`, `model_ema.num_updates`, ...): loading checks
+    /// only the parts it loads (`encoder.`/`decoder.`, or their EMA prefixes) for leftovers.
+    public static func emaKey(_ key: String) -> String {
+        "model_ema." + key.filter { $0 != "." }
+    }
+}
+
+extension Codec {
+    /// A codec of the given shape with seeded random weights (`RandomWeights`), for benchmarks:
+    /// convolution weights uniform in +-1/sqrt(fan_in) (PyTorch's default), biases in +-0.05,
+    /// norms the identity. Each key gets its own stream, so a weight does not depend on which
+    /// parts load.
+    public convenience init(config: CodecConfig, seed: UInt64, parts: Set<Part> = [.encoder, .decoder]) {
+        self.init(config: config, weightSet: .plain, parts: parts, scope: ParameterScope(RandomWeights(seed: seed)))
     }
 }

@@ -77,3 +77,29 @@ public enum Vocabulary: Equatable, Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// Tokens of one frame, row-major over its grid, each in its `Vocabulary`: for 1X v1.1,
+/// `TokenGrid.magvit2` (16 x 16 = 256) MAGVIT2 tokens below 2^18; for Cosmos, one latent frame
+/// of 32 x 32 codes.
+public typealias FrameTokens = [UInt32]
+
+/// Tokens of a frame being generated that are already fixed (one entry per position);
+/// `nil` entries are still masked.
+public typealias KnownTokens = [UInt32?]
+
+/// The spatial grid of one frame's tokens, row-major.
+public struct TokenGrid: Equatable, Hashable, Sendable {
+    public var height: Int
+    public var width: Int
+
+    public init(height: Int, width: Int) {
+        self.height = height
+        self.width = width
+    }
+
+    /// Tokens per frame.
+    public var positions: Int { height * width }
+
+    /// 1X v1.1: MAGVIT2 codes a 256 x 256 frame as 16 x 16 tokens.
+    public static let magvit2 = TokenGrid(height: 16, width: 16)
+}
