@@ -15,6 +15,13 @@ let kernels: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "haswell"])]
 #else
 let kernels = fast
 #endif
+// The AVX-512 micro-kernels (Sources/KernelsAVX512) alone are built for skylake-avx512; the
+// kernel layer calls them only where the CPU reports AVX-512 at run time (GEMMPath.swift).
+#if arch(x86_64)
+let avx512: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "skylake-avx512"])]
+#else
+let avx512 = fast
+#endif
 
 let package = Package(
     name: "tokentool",
@@ -43,9 +50,10 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .target(name: "KernelsAVX512", swiftSettings: avx512),
         .target(
             name: "MagvitCodec",
-            dependencies: ["CBLAS", "FFmpegShim"],
+            dependencies: ["CBLAS", "FFmpegShim", "KernelsAVX512"],
             path: "Sources/MagvitCodec",
             exclude: ["Kernels/CBLAS"],
             swiftSettings: kernels

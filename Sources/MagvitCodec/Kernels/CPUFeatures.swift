@@ -41,9 +41,9 @@ public struct CPUFeatures: Sendable, CustomStringConvertible {
         return "SSE2"
     }
 
-    /// What runs the arithmetic, e.g. "CPU AVX2+FMA; Swift kernels AVX2+FMA; OpenBLAS Zen".
+    /// What runs the arithmetic, e.g. "CPU AVX2+FMA; Swift kernels AVX2+FMA, GEMM AVX2+FMA; OpenBLAS Zen".
     public var kernelSummary: String {
-        "CPU \(simdLevel); Swift kernels AVX2+FMA; OpenBLAS \(blasCore)"
+        "CPU \(simdLevel); Swift kernels AVX2+FMA, GEMM \(GEMMPath.best.rawValue); OpenBLAS \(blasCore)"
     }
 
     public var description: String {

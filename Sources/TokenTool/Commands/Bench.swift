@@ -28,7 +28,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Compute threads (default: OMP_NUM_THREADS, else the CPUs this process may run on).")
     var threads: Int?
 
-    @Option(help: "Time only this model: magvit2, genie, cosmos-tokenizer or cosmos-ar (default: every model but cosmos-ar, whose 4B-width layers take minutes and gigabytes; --ckpt then names its model.pt).")
+    @Option(help: "Time only this model: magvit2, genie, cosmos-tokenizer or cosmos-ar (default: every model but cosmos-ar, whose 4B-width layers take minutes and gigabytes; --ckpt then names its model.pt); or gemm: the GEMM micro-kernel paths (best of --frames).")
     var only: String?
 
     @Option(help: "cosmos-ar: layers of the random-weight model at the 4B width (the real 4B has 16).")
@@ -53,8 +53,8 @@ struct Bench: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
         try OptionLimits.check(frames, "--frames", atMost: OptionLimits.maxCount)
         try OptionLimits.check(threads, "--threads", atMost: OptionLimits.maxThreads)
-        if let only, !["magvit2", "genie", "cosmos-tokenizer", "cosmos-ar"].contains(only) {
-            throw ValidationError("--only must be magvit2, genie, cosmos-tokenizer or cosmos-ar")
+        if let only, !["magvit2", "genie", "cosmos-tokenizer", "cosmos-ar", "gemm"].contains(only) {
+            throw ValidationError("--only must be magvit2, genie, cosmos-tokenizer, cosmos-ar or gemm")
         }
     }
 
@@ -64,6 +64,7 @@ struct Bench: ParsableCommand {
         if let threads { Kernels.setThreadCount(threads) }
         if noWinograd { Conv2dAlgorithm.modelsUseWinograd = false }
         if only == "cosmos-ar" { return try CosmosARBench.run(ckpt: ckpt, layers: layers, prompt: prompt, score: !skipScore, json: json) }
+        if only == "gemm" { return try GEMMBench.run(runs: frames, json: json) }
         let cpu = CPUFeatures.current
         note("cpu: \(cpu)")
 
