@@ -73,6 +73,37 @@ public enum AVX512PanelKernels {
         put(c30, c31, out + 3 * row); put(c40, c41, out + 4 * row); put(c50, c51, out + 5 * row)
     }
 
+    /// As `tile12x32` for 16 columns: C[0..<12][0..<16], for products whose width is 16 mod 32
+    /// (the Winograd blocks of one 16-tile row).
+    @inline(never)
+    public static func tile12x16(depth: Int, a0: UnsafePointer<Float>, a1: UnsafePointer<Float>,
+                                 b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        typealias Lanes = SIMD16<Float>
+        var c0 = Lanes(), c1 = Lanes(), c2 = Lanes(), c3 = Lanes(), c4 = Lanes(), c5 = Lanes()
+        var c6 = Lanes(), c7 = Lanes(), c8 = Lanes(), c9 = Lanes(), ca = Lanes(), cb = Lanes()
+        var p = a0, q = a1, bp = UnsafeRawPointer(b)
+        let bStep = ldb * MemoryLayout<Float>.stride
+        for _ in 0..<depth {
+            let x = bp.loadUnaligned(as: Lanes.self)
+            c0.addProduct(Lanes(repeating: p[0]), x); c1.addProduct(Lanes(repeating: p[1]), x)
+            c2.addProduct(Lanes(repeating: p[2]), x); c3.addProduct(Lanes(repeating: p[3]), x)
+            c4.addProduct(Lanes(repeating: p[4]), x); c5.addProduct(Lanes(repeating: p[5]), x)
+            c6.addProduct(Lanes(repeating: q[0]), x); c7.addProduct(Lanes(repeating: q[1]), x)
+            c8.addProduct(Lanes(repeating: q[2]), x); c9.addProduct(Lanes(repeating: q[3]), x)
+            ca.addProduct(Lanes(repeating: q[4]), x); cb.addProduct(Lanes(repeating: q[5]), x)
+            p += 6
+            q += 6
+            bp += bStep
+        }
+        let out = UnsafeMutableRawPointer(c), row = ldc * MemoryLayout<Float>.stride
+        out.storeBytes(of: c0, as: Lanes.self); out.storeBytes(of: c1, toByteOffset: row, as: Lanes.self)
+        out.storeBytes(of: c2, toByteOffset: 2 * row, as: Lanes.self); out.storeBytes(of: c3, toByteOffset: 3 * row, as: Lanes.self)
+        out.storeBytes(of: c4, toByteOffset: 4 * row, as: Lanes.self); out.storeBytes(of: c5, toByteOffset: 5 * row, as: Lanes.self)
+        out.storeBytes(of: c6, toByteOffset: 6 * row, as: Lanes.self); out.storeBytes(of: c7, toByteOffset: 7 * row, as: Lanes.self)
+        out.storeBytes(of: c8, toByteOffset: 8 * row, as: Lanes.self); out.storeBytes(of: c9, toByteOffset: 9 * row, as: Lanes.self)
+        out.storeBytes(of: ca, toByteOffset: 10 * row, as: Lanes.self); out.storeBytes(of: cb, toByteOffset: 11 * row, as: Lanes.self)
+    }
+
     @inline(__always)
     static func put(_ low: SIMD16<Float>, _ high: SIMD16<Float>, _ out: UnsafeMutableRawPointer) {
         out.storeBytes(of: low, as: SIMD16<Float>.self)

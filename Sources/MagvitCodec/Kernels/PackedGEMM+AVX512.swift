@@ -3,8 +3,15 @@ import KernelsAVX512
 #endif
 
 extension Kernels {
+    /// Tiles (columns of the products) one Winograd block holds at least: the micro-kernel's
+    /// width, 32 on the AVX-512 path. A 64 x 64 image with 512 channels otherwise gets blocks of
+    /// one 16-tile row, all in the narrower edge kernel (CPU seconds per clip, this machine under
+    /// load, one run each: 5.4-5.7 s decode at 16, 32 and 64 tiles, against 9.0-10.0 s on AVX2).
+    static let winogradMinimumColumns = GEMMPath.best == .avx512 ? 2 * packedGEMMColumns : packedGEMMColumns
+
     /// `gemmPacked` on the AVX-512 path: tiles of two panels (12 rows) by 32 columns, then what is
-    /// left: an odd last panel as 6 x 32, and a last 16 columns with the AVX2 6 x 16 kernel.
+    /// left: an odd last panel as 6 x 32, a last 16 columns as 12 x 16 (the AVX2 6 x 16 kernel
+    /// for the corner of both).
     /// Same loop order as the AVX2 path (panels outer, so the panels' A stays in L1 while B,
     /// kept in L2, streams past).
     static func gemmPackedAVX512(_ shape: PackedRowPanels, panels: Range<Int>, a: UnsafePointer<Float>,
@@ -27,9 +34,10 @@ extension Kernels {
                 j += AVX512PanelKernels.tileColumns
             }
             if wide < n {
-                microKernel6x16(depth: depth, a: ap, b: b + wide, ldb: ldb, c: cp + wide, ldc: ldc)
                 if pair {
-                    microKernel6x16(depth: depth, a: ap + r * depth, b: b + wide, ldb: ldb, c: cp + r * ldc + wide, ldc: ldc)
+                    AVX512PanelKernels.tile12x16(depth: depth, a0: ap, a1: ap + r * depth, b: b + wide, ldb: ldb, c: cp + wide, ldc: ldc)
+                } else {
+                    microKernel6x16(depth: depth, a: ap, b: b + wide, ldb: ldb, c: cp + wide, ldc: ldc)
                 }
             }
             p += pair ? 2 : 1
