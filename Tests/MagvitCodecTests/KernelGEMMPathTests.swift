@@ -22,6 +22,15 @@ final class KernelGEMMPathTests: XCTestCase {
         try checkPackedProductWithBias(on: .avx512)
     }
 
+    func testPortableGEMMMatchesTheNaiveTwin() throws {
+        try checkGEMM(on: .portable)
+    }
+
+    func testAVX512GEMMMatchesTheNaiveTwin() throws {
+        try skipUnlessAvailable(.avx512)
+        try checkGEMM(on: .avx512)
+    }
+
     func testTheBestPathIsOneThisMachineCanRun() {
         XCTAssertTrue(GEMMPath.portable.isAvailable)
         XCTAssertTrue(GEMMPath.best.isAvailable)
@@ -69,6 +78,29 @@ final class KernelGEMMPathTests: XCTestCase {
                 for j in n..<ldc { XCTAssertTrue(fast[i * ldc + j].isNaN, "\(path): C[\(i), \(j)] past n was written") }
             }
             XCTAssertLessThan(worst, 1e-5 * Float(depth).squareRoot(), "\(path): rows \(rows) depth \(depth) n \(n) panels \(panels)")
+        }
+    }
+
+    /// `gemm`: the plain products the AVX-512 path takes over (beta 0 and 1, n with and without a
+    /// tail past whole 16s, strided A, B and C) and the ones it leaves to the BLAS (transposes,
+    /// alpha, too small).
+    private func checkGEMM(on path: GEMMPath) throws {
+        let cases: [(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, alpha: Float, beta: Float)] = [
+            (12, 32, 1, false, false, 1, 0), (30, 1000, 70, false, false, 1, 0), (13, 77, 300, false, false, 1, 1),
+            (64, 4100, 27, false, false, 1, 1), (20, 40, 30, true, false, 1, 0), (20, 40, 30, false, true, 0.5, 1),
+            (5, 200, 9, false, false, 1, 0),
+        ]
+        for (index, t) in cases.enumerated() {
+            let lda = (t.transA ? t.m : t.k) + 2, ldb = (t.transB ? t.k : t.n) + 3, ldc = t.n + 5
+            let a = randomFloats((t.transA ? t.k : t.m) * lda, seed: 120 + UInt64(index))
+            let b = randomFloats((t.transB ? t.n : t.k) * ldb, seed: 130 + UInt64(index))
+            var fast = randomFloats(t.m * ldc, seed: 140 + UInt64(index)), slow = fast
+            Kernels.gemm(transA: t.transA, transB: t.transB, m: t.m, n: t.n, k: t.k, alpha: t.alpha, a: a, lda: lda,
+                         b: b, ldb: ldb, beta: t.beta, c: &fast, ldc: ldc, path: path)
+            Kernels.gemmReference(transA: t.transA, transB: t.transB, m: t.m, n: t.n, k: t.k, alpha: t.alpha, a: a, lda: lda,
+                                  b: b, ldb: ldb, beta: t.beta, c: &slow, ldc: ldc)
+            // Columns past n (to ldc) hold their old values in both.
+            XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-5 * Float(t.k).squareRoot() + 1e-6, "\(path): \(t)")
         }
     }
 
