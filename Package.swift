@@ -17,6 +17,13 @@ let kernels: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "haswell"])]
 #else
 let kernels = fast
 #endif
+// The AVX-512 micro-kernels (Sources/KernelsAVX512) alone are built for skylake-avx512; the
+// kernel layer calls them only where the CPU reports AVX-512 at run time (GEMMPath.swift).
+#if arch(x86_64)
+let avx512: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "skylake-avx512"])]
+#else
+let avx512 = fast
+#endif
 
 let package = Package(
     name: "tokentool",
@@ -48,9 +55,12 @@ let package = Package(
         ),
 
         // The layers, bottom to top. Each depends only on those above it in this list.
+        // Register-blocked AVX-512 micro-kernels over raw pointers, called by Core only after a
+        // run-time check finds AVX-512 (an empty module elsewhere).
+        .target(name: "KernelsAVX512", swiftSettings: avx512),
         // Tensor, the one kernel layer (conv, GEMM, norms, attention, with naive twins), the
         // runtime policy (threads, heap, CPU features) and file primitives (mmap, atomic output).
-        .target(name: "Core", dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))], swiftSettings: kernels),
+        .target(name: "Core", dependencies: ["KernelsAVX512", .target(name: "CBLAS", condition: .when(platforms: [.linux]))], swiftSettings: kernels),
         // Reading weights: PyTorch zip / legacy, TorchScript, safetensors; the strict WeightLoader.
         .target(name: "Checkpoints", dependencies: ["Core"], swiftSettings: fast),
         // Layers bound to checkpoint keys: Conv2d, GroupNorm, Linear, LayerNorm, embeddings.

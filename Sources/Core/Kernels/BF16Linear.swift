@@ -45,13 +45,14 @@ extension Kernels {
     /// Output columns one thread packs per depth block (256 x 256 float32 = 256 KB, in L2).
     static let bf16ColumnBlock = 256
 
-    /// y (m x w.rows, row stride ldy) = x (m x w.columns, row stride ldx) * w^T.
+    /// y (m x w.rows, row stride ldy) = x (m x w.columns, row stride ldx) * w^T. `path` picks the
+    /// GEMM's micro-kernels (GEMMPath.swift).
     public static func linearBF16(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, weight w: BF16Matrix,
-                                  into y: UnsafeMutablePointer<Float>, ldy: Int) {
+                                  into y: UnsafeMutablePointer<Float>, ldy: Int, path: GEMMPath = .best) {
         if m <= 2 {
             for r in 0..<m { gemvBF16(x + r * ldx, weight: w, into: y + r * ldy) }
         } else {
-            gemmBF16(x, rows: m, ldx: ldx, weight: w, into: y, ldy: ldy)
+            gemmBF16(x, rows: m, ldx: ldx, weight: w, into: y, ldy: ldy, path: path)
         }
     }
 
@@ -72,17 +73,17 @@ extension Kernels {
     // MARK: GEMM (many rows)
 
     static func gemmBF16(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, weight w: BF16Matrix,
-                         into y: UnsafeMutablePointer<Float>, ldy: Int) {
+                         into y: UnsafeMutablePointer<Float>, ldy: Int, path: GEMMPath) {
         let n = w.rows
         // Column blocks are the unit of work: each thread writes its own columns of Y.
         let perThread = (n + threadCount - 1) / threadCount
-        let block = min(bf16ColumnBlock, max(16, (perThread + 15) / 16 * 16))
+        let block = min(path == .avx512 ? bf16ColumnBlockAVX512 : bf16ColumnBlock, max(16, (perThread + 15) / 16 * 16))
         let blocks = (n + block - 1) / block
         parallelFor(blocks) { range in
             let scratch = PackedBScratch(columns: block)
             for b in range {
                 let n0 = b * block, nb = min(block, n - n0)
-                gemmPackedB(m: m, n: nb, k: w.columns, a: x, lda: ldx, c: y + n0, ldc: ldy, scratch: scratch) { depth, packed in
+                gemmPackedB(m: m, n: nb, k: w.columns, a: x, lda: ldx, c: y + n0, ldc: ldy, scratch: scratch, path: path) { depth, packed in
                     packSliversBF16(w, rows: n0..<(n0 + nb), depth: depth, into: packed)
                 }
             }
@@ -111,8 +112,11 @@ extension Kernels {
     /// Depth blocks of 256; rows in panels of 6 (the last padded through a zeroed copy).
     @inline(__always)
     static func gemmPackedB(m: Int, n: Int, k: Int, a x: UnsafePointer<Float>, lda ldx: Int,
-                            c y: UnsafeMutablePointer<Float>, ldc ldy: Int, scratch: PackedBScratch,
+                            c y: UnsafeMutablePointer<Float>, ldc ldy: Int, scratch: PackedBScratch, path: GEMMPath = .best,
                             pack: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+        if path == .avx512 {
+            return gemmPackedBAVX512(m: m, n: n, k: k, a: x, lda: ldx, c: y, ldc: ldy, scratch: scratch, pack: pack)
+        }
         let kc = bf16DepthBlock, slivers = (n + 15) / 16
         let (packed, edgeRows, tile) = (scratch.packed, scratch.edgeRows, scratch.tile)
         var k0 = 0

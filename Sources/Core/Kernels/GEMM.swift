@@ -24,8 +24,12 @@ extension Kernels {
         a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0,
-        c: UnsafeMutablePointer<Float>, ldc: Int
+        c: UnsafeMutablePointer<Float>, ldc: Int, path: GEMMPath = .best
     ) {
+        if !transA && !transB && alpha == 1,
+           gemmThroughPackedPanels(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, path: path) {
+            return
+        }
         // Below ~4 MFLOP a thread's wake-up costs more than its share of the work.
         let parts = ParallelRegion.isInside ? 1 : min(threadCount, (2 * m * n * k) >> 22)
         guard parts > 1 else {

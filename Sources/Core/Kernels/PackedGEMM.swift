@@ -49,15 +49,18 @@ extension Kernels {
     /// C = A[rows of `panels`] x B on the calling thread, where A is packed as `shape`
     /// describes and B is (depth x n), row stride ldb; C's row 0 is the first panel's first
     /// row. `n` must be a multiple of 16; rows past `shape.rows` (up to whole panels) are
-    /// written too (A's zero rows give zeros there).
+    /// written too (A's zero rows give zeros there). `path` picks the micro-kernels (GEMMPath.swift).
     public static func gemmPacked(_ shape: PackedRowPanels, panels: Range<Int>? = nil, a: UnsafePointer<Float>,
                                   b: UnsafePointer<Float>, ldb: Int, n: Int,
-                                  c: UnsafeMutablePointer<Float>, ldc: Int) {
+                                  c: UnsafeMutablePointer<Float>, ldc: Int, path: GEMMPath = .best) {
         precondition(n % packedGEMMColumns == 0, "gemmPacked needs whole 16-column panels, got n = \(n)")
         let r = PackedRowPanels.panelRows, depth = shape.depth
         // Panels outer, columns inner: each 6-row panel of A (6 x depth) stays in L1 while it
         // sweeps B, and B (depth x n) stays in L2 across panels.
         let panels = panels ?? 0..<shape.panels
+        if path == .avx512 {
+            return gemmPackedAVX512(shape, panels: panels, a: a, b: b, ldb: ldb, n: n, c: c, ldc: ldc)
+        }
         for p in panels {
             let ap = a + p * r * depth
             let cp = c + (p - panels.lowerBound) * r * ldc

@@ -15,7 +15,7 @@ extension Kernels {
     /// the last whole 16 go through `gemm`'s path on an unpacked copy (`unpacked`, (rows x depth)).
     public static func gemmPackedBias(_ shape: PackedRowPanels, a: UnsafePointer<Float>, unpacked: UnsafePointer<Float>,
                                       b: UnsafePointer<Float>, ldb: Int, n: Int, bias: UnsafePointer<Float>?,
-                                      c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+                                      c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, path: GEMMPath = .best) {
         let rows = shape.rows, paddedRows = shape.panels * PackedRowPanels.panelRows
         let whole = n / packedGEMMColumns * packedGEMMColumns
         let width = packedBlockColumns(depth: shape.depth)
@@ -25,7 +25,7 @@ extension Kernels {
             defer { scratch.deallocate() }
             for block in range {
                 let j0 = block * width, w = min(width, whole - j0)
-                gemmPacked(shape, a: a, b: b + j0, ldb: ldb, n: w, c: scratch, ldc: width)
+                gemmPacked(shape, a: a, b: b + j0, ldb: ldb, n: w, c: scratch, ldc: width, path: path)
                 for r in 0..<rows {
                     let source = scratch + r * width, target = c + r * ldc + j0
                     let offset = bias?[r] ?? 0

@@ -209,8 +209,8 @@ extension Kernels {
         // rows allow, so no thread waits at the end.
         let perTile = components * (cin + groupRows)
         let budgetRows = max(1, scratchFloats / workers / perTile / tiles.columns)
-        // At least 16 tiles per block where the image has them: the micro-kernel's width.
-        let minimumRows = min(tiles.rows, (packedGEMMColumns + tiles.columns - 1) / tiles.columns)
+        // At least the micro-kernel's width of tiles per block where the image has them.
+        let minimumRows = min(tiles.rows, (winogradMinimumColumns + tiles.columns - 1) / tiles.columns)
         let needed = (tiles.rows + budgetRows - 1) / budgetRows
         let wanted = ((needed + workers - 1) / workers) * workers
         let blockRows = max(minimumRows, (tiles.rows + wanted - 1) / wanted)

@@ -55,7 +55,7 @@ public struct CPUFeatures: Sendable, CustomStringConvertible {
 
     /// What runs the arithmetic, e.g. "CPU AVX2+FMA; Swift kernels AVX2+FMA; OpenBLAS Zen".
     public var kernelSummary: String {
-        "CPU \(simdLevel); Swift kernels \(Self.kernelTarget); \(blas)"
+        "CPU \(simdLevel); Swift kernels \(Self.kernelTarget), GEMM \(GEMMPath.best.rawValue); \(blas)"
     }
 
     public var description: String {

@@ -28,7 +28,7 @@ struct Bench: ParsableCommand {
 
     @OptionGroup var threads: ThreadsOption
 
-    @Option(help: "Time only this model: magvit2, genie, cosmos-tokenizer or cosmos-ar (default: every model but cosmos-ar, whose 4B-width layers take minutes and gigabytes; --ckpt then names its model.pt).")
+    @Option(help: "Time only this model: magvit2, genie, cosmos-tokenizer or cosmos-ar (default: every model but cosmos-ar, whose 4B-width layers take minutes and gigabytes; --ckpt then names its model.pt); or gemm: the GEMM micro-kernel paths (best of --frames).")
     var only: String?
 
     @Option(help: "cosmos-ar: layers of the random-weight model at the 4B width (the real 4B has 16).")
@@ -51,8 +51,8 @@ struct Bench: ParsableCommand {
         guard layers >= 1 else { throw ValidationError("--layers must be >= 1") }
         guard (1...3040).contains(prompt) else { throw ValidationError("--prompt must be in 1...3040 (32 decode steps follow it in the 3072-code grid)") }
         try OptionLimits.check(frames, "--frames", atMost: OptionLimits.maxCount)
-        if let only, !["magvit2", "genie", "cosmos-tokenizer", "cosmos-ar"].contains(only) {
-            throw ValidationError("--only must be magvit2, genie, cosmos-tokenizer or cosmos-ar")
+        if let only, !["magvit2", "genie", "cosmos-tokenizer", "cosmos-ar", "gemm"].contains(only) {
+            throw ValidationError("--only must be magvit2, genie, cosmos-tokenizer, cosmos-ar or gemm")
         }
     }
 
@@ -60,6 +60,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         if only == "cosmos-ar" { return try CosmosARBench.run(ckpt: ckpt, layers: layers, prompt: prompt, score: !skipScore, json: json) }
+        if only == "gemm" { return try GEMMBench.run(runs: frames, json: json) }
         let cpu = Runtime.cpu
         note("cpu: \(cpu)")
 

@@ -1,0 +1,71 @@
+import Foundation
+import Core
+
+/// `tokentool bench --only gemm`: the register-blocked GEMMs on every micro-kernel path this CPU
+/// can run (GEMMPath), at the shapes that dominate the Cosmos models, beside the FMA peaks. The
+/// paths take turns, and each reports its best of --frames runs: on a shared machine the best
+/// run is the one least disturbed, so the paths are compared at their own speed.
+enum GEMMBench {
+    /// A bf16 linear layer of Cosmos-Predict1 4B (scoring: 3072 positions, dim 4096) and a
+    /// tokenizer-like packed product (256 outputs, depth 3 x 256, 64 x 64 pixels).
+    static let linear = (m: 3072, n: 4096, k: 4096)
+    static let packed = (rows: 256, depth: 768, n: 4096)
+
+    static func run(runs: Int, json: String?) throws {
+        let paths = GEMMPath.allCases.filter(\.isAvailable)
+        var rng = Xoshiro256(seed: 3)
+        func random() -> Float { Float(rng.next() % 2001) / 1000 - 1 }
+
+        let x = (0..<(linear.m * linear.k)).map { _ in random() }
+        let bits = (0..<(linear.n * linear.k)).map { _ in UInt16(truncatingIfNeeded: Float(random()).bitPattern >> 16) }
+        var y = [Float](repeating: 0, count: linear.m * linear.n)
+        let w = (0..<(packed.rows * packed.depth)).map { _ in random() }
+        let (shape, panels) = Kernels.packedWeight(w, rows: packed.rows, depth: packed.depth)
+        let b = (0..<(packed.depth * packed.n)).map { _ in random() }
+        var c = [Float](repeating: 0, count: packed.rows * packed.n)
+
+        var bestLinear = [GEMMPath: Double](), bestPacked = [GEMMPath: Double]()
+        for _ in 0..<runs {
+            for path in paths {
+                var start = Date()
+                bits.withUnsafeBufferPointer { bits in
+                    let weight = BF16Matrix(rows: linear.n, columns: linear.k, bits: bits.baseAddress!, owner: nil)
+                    Kernels.linearBF16(x, rows: linear.m, ldx: linear.k, weight: weight, into: &y, ldy: linear.n, path: path)
+                }
+                bestLinear[path] = min(bestLinear[path] ?? .infinity, Date().timeIntervalSince(start))
+                start = Date()
+                Kernels.gemmPackedBias(shape, a: panels, unpacked: w, b: b, ldb: packed.n, n: packed.n, bias: nil,
+                                       c: &c, ldc: packed.n, accumulate: false, path: path)
+                bestPacked[path] = min(bestPacked[path] ?? .infinity, Date().timeIntervalSince(start))
+            }
+        }
+
+        let linearFLOPs = 2.0 * Double(linear.m * linear.n * linear.k)
+        let packedFLOPs = 2.0 * Double(packed.rows * packed.n * packed.depth)
+        var results: [(String, Any)] = [("gemm.best_path", GEMMPath.best.rawValue)]
+        for path in paths {
+            let key = "gemm.\(path)"
+            results += [
+                ("\(key).bf16_linear_gflops_per_second", linearFLOPs / bestLinear[path]! / 1e9),
+                ("\(key).packed_fp32_gflops_per_second", packedFLOPs / bestPacked[path]! / 1e9),
+            ]
+        }
+        results += [("gemm.fma_peak_avx2_gflops_per_second", Kernels.fmaPeak())]
+        if let peak = Kernels.fmaPeakAVX512() { results += [("gemm.fma_peak_avx512_gflops_per_second", peak)] }
+        results += [
+            ("gemm.bf16_linear_shape", "\(linear.m)x\(linear.k) * (\(linear.n)x\(linear.k))^T"),
+            ("gemm.packed_fp32_shape", "\(packed.rows)x\(packed.depth) * \(packed.depth)x\(packed.n)"),
+            ("gemm.runs", runs),
+            ("threads", Kernels.threadCount),
+            ("cpu", "\(CPUFeatures.current.modelName) (\(CPUFeatures.current.kernelSummary))"),
+            ("loadavg_1min", ProcessUsage.loadAverage()),
+        ]
+        for (key, value) in results {
+            if let v = value as? Double { print("\(key): \(String(format: "%.4g", v))") } else { print("\(key): \(value)") }
+        }
+        if let json {
+            let data = try JSONSerialization.data(withJSONObject: Dictionary(uniqueKeysWithValues: results), options: [.prettyPrinted, .sortedKeys])
+            try AtomicOutput.write(data, to: json)
+        }
+    }
+}
