@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-checkpoint_sources="Sources/Checkpoints/*.swift Sources/Core/Tensor/Tensor.swift Sources/Core/IO/*.swift"
+checkpoint_sources="Sources/Checkpoints/*.swift Sources/Core/Tensor/Tensor.swift Sources/Core/Tensor/BF16Matrix.swift Sources/Core/IO/*.swift"
 dataset_sources="Sources/TokenData/TokenDataset.swift Sources/TokenData/TokenDatasetMetadata.swift
   Sources/TokenData/JSONValue.swift Sources/TokenData/MappedDataFile.swift Sources/TokenData/ActionTrack.swift
   Sources/TokenData/TokenDType.swift Sources/TokenData/DatasetError.swift Sources/TokenData/AppendJournal.swift

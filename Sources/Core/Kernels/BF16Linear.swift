@@ -15,30 +15,6 @@ import Foundation
 // weight once, threads split by output rows; it is bound by memory bandwidth, and bf16 halves
 // the bytes a float32 GEMV reads.
 
-/// A row-major bfloat16 matrix somewhere in memory (usually a memory-mapped checkpoint).
-/// `owner` keeps that memory alive as long as the matrix is.
-public struct BF16Matrix: @unchecked Sendable {
-    public let rows: Int
-    public let columns: Int
-    public let bits: UnsafePointer<UInt16>
-    public let owner: AnyObject?
-
-    public init(rows: Int, columns: Int, bits: UnsafePointer<UInt16>, owner: AnyObject?) {
-        self.rows = rows
-        self.columns = columns
-        self.bits = bits
-        self.owner = owner
-    }
-
-    /// Row r widened to float32.
-    public func row(_ r: Int, into out: UnsafeMutablePointer<Float>) {
-        let source = bits + r * columns
-        for i in 0..<columns { out[i] = Float(bitPattern: UInt32(source[i]) << 16) }
-    }
-
-    public var byteCount: Int { rows * columns * 2 }
-}
-
 extension Kernels {
     /// Depth of one packed sliver: 256 x 16 float32 = 16 KB, beside a 6 x 256 block of X in L1.
     static let bf16DepthBlock = 256
