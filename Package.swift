@@ -73,7 +73,7 @@ let package = Package(
         // Models.
         .target(name: "MagvitCodec", dependencies: ["Core", "Checkpoints", "Layers", "TokenData"], swiftSettings: kernels),
         .target(name: "CosmosTokenizer", dependencies: ["Core", "Checkpoints", "Layers", "TokenData"], swiftSettings: kernels),
-        .target(name: "Predictor", dependencies: ["Core", "Checkpoints", "Layers", "TokenData", "Media"], swiftSettings: kernels),
+        .target(name: "Predictor", dependencies: ["Core", "Checkpoints", "Layers", "TokenData"], swiftSettings: kernels),
 
         // Work over any tokenizer (the `VideoTokenizer` protocol in TokenData), not a model:
         // videos and images -> token datasets (TokenizePipeline), frames streamed from files.

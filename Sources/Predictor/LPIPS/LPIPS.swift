@@ -2,7 +2,6 @@ import Foundation
 import Core
 import Checkpoints
 import Layers
-import Media
 
 /// LPIPS v0.1, AlexNet variant: the challenge's perceptual distance between two frames.
 ///
