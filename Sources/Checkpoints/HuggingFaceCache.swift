@@ -71,14 +71,14 @@ public enum HuggingFaceCache {
             guard let file = reference.file else { return snapshot.path }
             let path = snapshot.appendingPathComponent(file).path
             guard fileManager.fileExists(atPath: path) else {
-                throw HuggingFaceCacheError(spec: spec, problem: "\(file) is not in the cached snapshot \(snapshot.path)",
+                throw HuggingFaceCacheError(spec: spec, .fileNotInSnapshot(file: file, snapshot: snapshot.path),
                                             download: downloadCommand(reference, type: type))
             }
             return path
         }
         let type = types.first ?? .model
         let folders = types.map { $0.folderPrefix + reference.organization + "--" + reference.name }.joined(separator: " or ")
-        throw HuggingFaceCacheError(spec: spec, problem: "no such file, and not in the local Hugging Face cache (\(hub.path) has no \(folders))",
+        throw HuggingFaceCacheError(spec: spec, .notCached(hub: hub.path, folders: folders),
                                     download: downloadCommand(reference, type: type))
     }
 
@@ -98,13 +98,11 @@ public enum HuggingFaceCache {
             commit = revision
         } else {
             let cached = (try? FileManager.default.contentsOfDirectory(atPath: snapshots.path))?.sorted() ?? []
-            throw HuggingFaceCacheError(spec: spec, problem: "revision \(revision) is not cached in \(folder.path) (no refs/\(revision); snapshots: \(cached.isEmpty ? "none" : cached.joined(separator: ", ")))",
-                                        download: nil)
+            throw HuggingFaceCacheError(spec: spec, .revisionNotCached(revision: revision, folder: folder.path, snapshots: cached), download: nil)
         }
         let snapshot = snapshots.appendingPathComponent(commit)
         guard FileManager.default.fileExists(atPath: snapshot.path) else {
-            throw HuggingFaceCacheError(spec: spec, problem: "refs/\(revision) names commit \(commit) but \(snapshot.path) is missing",
-                                        download: nil)
+            throw HuggingFaceCacheError(spec: spec, .snapshotMissing(revision: revision, commit: commit, snapshot: snapshot.path), download: nil)
         }
         return snapshot
     }
@@ -120,12 +118,40 @@ public enum HuggingFaceCache {
 
 /// A repo id that cannot be resolved in the local cache; the message starts with the id.
 public struct HuggingFaceCacheError: Error, CustomStringConvertible, Equatable {
+    public enum Problem: Equatable, Sendable {
+        case fileNotInSnapshot(file: String, snapshot: String)
+        /// Neither a file nor a repository in the cache (`hub` has none of `folders`).
+        case notCached(hub: String, folders: String)
+        case revisionNotCached(revision: String, folder: String, snapshots: [String])
+        case snapshotMissing(revision: String, commit: String, snapshot: String)
+    }
+
+    /// What the user gave (a path or a Hugging Face id): the thing the message starts with.
     public var spec: String
-    public var problem: String
+    public var problem: Problem
     /// The command that fetches it, when a download would help.
     public var download: String?
 
+    public init(spec: String, _ problem: Problem, download: String?) {
+        self.spec = spec
+        self.problem = problem
+        self.download = download
+    }
+
     public var description: String {
-        "\(spec): \(problem)" + (download.map { "; download it with: \($0)" } ?? "")
+        "\(spec): \(problemText)" + (download.map { "; download it with: \($0)" } ?? "")
+    }
+
+    private var problemText: String {
+        switch problem {
+        case .fileNotInSnapshot(let file, let snapshot):
+            return "\(file) is not in the cached snapshot \(snapshot)"
+        case .notCached(let hub, let folders):
+            return "no such file, and not in the local Hugging Face cache (\(hub) has no \(folders))"
+        case .revisionNotCached(let revision, let folder, let snapshots):
+            return "revision \(revision) is not cached in \(folder) (no refs/\(revision); snapshots: \(snapshots.isEmpty ? "none" : snapshots.joined(separator: ", ")))"
+        case .snapshotMissing(let revision, let commit, let snapshot):
+            return "refs/\(revision) names commit \(commit) but \(snapshot) is missing"
+        }
     }
 }

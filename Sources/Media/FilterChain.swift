@@ -118,7 +118,7 @@ final class FilterGraph {
     init(description: String, width: Int32, height: Int32, pixelFormat: Int32, timeBase: AVRational,
          sampleAspectRatio: AVRational) throws {
         _ = FFmpeg.quietLogging
-        guard let graph = avfilter_graph_alloc() else { throw FilterGraphError("cannot allocate a filter graph") }
+        guard let graph = avfilter_graph_alloc() else { throw FilterGraphError.cannotAllocate }
         self.graph = graph
         // Filters run on this thread: the codec's own threads already use the cores.
         graph.pointee.nb_threads = 1
@@ -133,7 +133,7 @@ final class FilterGraph {
         if code >= 0, let src, let snk { code = FilterGraph.parse(description, graph: graph, source: src, sink: snk) }
         guard code >= 0, let src, let snk else {
             avfilter_graph_free(&self.graph)
-            throw FilterGraphError("cannot build the filter graph \"\(description)\" (\(FFmpeg.message(code)))")
+            throw FilterGraphError.cannotBuild(graph: description, reason: FFmpeg.message(code))
         }
         source = src
         sink = snk
@@ -148,14 +148,14 @@ final class FilterGraph {
 
     func push(_ frame: Frame) throws {
         let code = av_buffersrc_add_frame_flags(source, frame.pointer, 0)
-        guard code >= 0 else { throw FilterGraphError("the filter graph refused a frame (\(FFmpeg.message(code)))") }
+        guard code >= 0 else { throw FilterGraphError.refusedFrame(reason: FFmpeg.message(code)) }
     }
 
     /// Ends the input at `pts` (in the input time base): the end of the last frame, as the
     /// ffmpeg tool does, so `fps` knows how long the last frame lasts.
     func close(at pts: Int64) throws {
         let code = av_buffersrc_close(source, pts, 0)
-        guard code >= 0 else { throw FilterGraphError("cannot end the filter graph's input (\(FFmpeg.message(code)))") }
+        guard code >= 0 else { throw FilterGraphError.cannotEndInput(reason: FFmpeg.message(code)) }
     }
 
     /// The next filtered frame, or nil when the graph needs more input or is drained.
@@ -163,7 +163,7 @@ final class FilterGraph {
         let frame = Frame()
         let code = av_buffersink_get_frame(sink, frame.pointer)
         if code == FFmpeg.eagain || code == FFmpeg.eof { return nil }
-        guard code >= 0 else { throw FilterGraphError("filtering failed (\(FFmpeg.message(code)))") }
+        guard code >= 0 else { throw FilterGraphError.filteringFailed(reason: FFmpeg.message(code)) }
         return frame
     }
 
@@ -196,7 +196,21 @@ final class FilterGraph {
     }
 }
 
-struct FilterGraphError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+/// What libavfilter refused; `VideoReader` adds the file it was reading (`MediaError.unreadable`).
+enum FilterGraphError: Error, CustomStringConvertible {
+    case cannotAllocate
+    case cannotBuild(graph: String, reason: String)
+    case refusedFrame(reason: String)
+    case cannotEndInput(reason: String)
+    case filteringFailed(reason: String)
+
+    var description: String {
+        switch self {
+        case .cannotAllocate: return "cannot allocate a filter graph"
+        case .cannotBuild(let graph, let reason): return "cannot build the filter graph \"\(graph)\" (\(reason))"
+        case .refusedFrame(let reason): return "the filter graph refused a frame (\(reason))"
+        case .cannotEndInput(let reason): return "cannot end the filter graph's input (\(reason))"
+        case .filteringFailed(let reason): return "filtering failed (\(reason))"
+        }
+    }
 }

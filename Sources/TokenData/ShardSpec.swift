@@ -7,9 +7,9 @@ public struct ShardSpec: Codable, Equatable, Hashable, Sendable, CustomStringCon
     public var count: Int
 
     public init(index: Int, count: Int) throws {
-        guard count >= 1 else { throw ShardSpecError("shard count must be >= 1, got \(count)") }
+        guard count >= 1 else { throw ShardSpecError.countBelowOne(count) }
         guard index >= 0 && index < count else {
-            throw ShardSpecError("shard index \(index) is outside 0..<\(count) (indices are zero-based: 0/\(count) ... \(count - 1)/\(count))")
+            throw ShardSpecError.indexOutside(index: index, count: count)
         }
         self.index = index
         self.count = count
@@ -19,7 +19,7 @@ public struct ShardSpec: Codable, Equatable, Hashable, Sendable, CustomStringCon
     public init(parsing text: String) throws {
         let pieces = text.split(separator: "/", omittingEmptySubsequences: false)
         guard pieces.count == 2, let index = Int(pieces[0]), let count = Int(pieces[1]) else {
-            throw ShardSpecError("--shard \(text): expected i/N, e.g. 0/3 for the first of three parts")
+            throw ShardSpecError.notAFraction(text)
         }
         try self.init(index: index, count: count)
     }
@@ -35,10 +35,10 @@ public struct ShardSpec: Codable, Equatable, Hashable, Sendable, CustomStringCon
         } else if let index = environment["JOB_COMPLETION_INDEX"] {
             source = ("JOB_COMPLETION_INDEX", index)
         } else {
-            throw ShardSpecError("--shard-from-env: neither SLURM_ARRAY_TASK_ID (Slurm job array) nor JOB_COMPLETION_INDEX (Kubernetes Indexed Job) is set")
+            throw ShardSpecError.noSchedulerVariable
         }
         guard let index = Int(source.value) else {
-            throw ShardSpecError("--shard-from-env: \(source.name) is \"\(source.value)\", not an integer")
+            throw ShardSpecError.notAnInteger(variable: source.name, value: source.value)
         }
         let total: Int
         if let count {
@@ -46,10 +46,10 @@ public struct ShardSpec: Codable, Equatable, Hashable, Sendable, CustomStringCon
         } else if let text = environment["SLURM_ARRAY_TASK_COUNT"], let value = Int(text) {
             total = value
         } else {
-            throw ShardSpecError("--shard-from-env: give --shard-count N (\(source.name) is set but the number of tasks is not known)")
+            throw ShardSpecError.unknownCount(variable: source.name)
         }
         do { return try ShardSpec(index: index, count: total) } catch let error as ShardSpecError {
-            throw ShardSpecError("--shard-from-env: \(source.name)=\(index): \(error.description)")
+            throw ShardSpecError.fromEnvironment(variable: source.name, index: index, error)
         }
     }
 
@@ -92,8 +92,34 @@ public struct ShardSpec: Codable, Equatable, Hashable, Sendable, CustomStringCon
     }
 }
 
-/// A bad `--shard` or scheduler environment.
-public struct ShardSpecError: Error, CustomStringConvertible, Equatable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+/// A bad `--shard` or scheduler environment (command-line input, so no file to name).
+public indirect enum ShardSpecError: Error, CustomStringConvertible, Equatable {
+    case countBelowOne(Int)
+    case indexOutside(index: Int, count: Int)
+    /// `--shard` text that is not `i/N`.
+    case notAFraction(String)
+    case noSchedulerVariable
+    case notAnInteger(variable: String, value: String)
+    case unknownCount(variable: String)
+    /// The scheduler's values make no valid shard.
+    case fromEnvironment(variable: String, index: Int, ShardSpecError)
+
+    public var description: String {
+        switch self {
+        case .countBelowOne(let count):
+            return "shard count must be >= 1, got \(count)"
+        case .indexOutside(let index, let count):
+            return "shard index \(index) is outside 0..<\(count) (indices are zero-based: 0/\(count) ... \(count - 1)/\(count))"
+        case .notAFraction(let text):
+            return "--shard \(text): expected i/N, e.g. 0/3 for the first of three parts"
+        case .noSchedulerVariable:
+            return "--shard-from-env: neither SLURM_ARRAY_TASK_ID (Slurm job array) nor JOB_COMPLETION_INDEX (Kubernetes Indexed Job) is set"
+        case .notAnInteger(let variable, let value):
+            return "--shard-from-env: \(variable) is \"\(value)\", not an integer"
+        case .unknownCount(let variable):
+            return "--shard-from-env: give --shard-count N (\(variable) is set but the number of tasks is not known)"
+        case .fromEnvironment(let variable, let index, let problem):
+            return "--shard-from-env: \(variable)=\(index): \(problem.description)"
+        }
+    }
 }

@@ -37,7 +37,7 @@ extension EvaluationReport {
             correct += window.correct
             frames += window.ce.count
         }
-        guard tokens > 0 else { throw EvaluationError(description: "no frames to score: every window needs at least 2 frames") }
+        guard tokens > 0 else { throw EvaluationError.nothingToScore }
         self.init(
             predictor: predictor,
             ce: ceSum / Double(tokens),

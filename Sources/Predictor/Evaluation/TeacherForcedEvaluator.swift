@@ -2,8 +2,24 @@ import Foundation
 import TokenData
 
 /// Bad evaluation input; `description` says which window and what is wrong.
-public struct EvaluationError: Error, CustomStringConvertible {
-    public var description: String
+/// A window the evaluator cannot score.
+public enum EvaluationError: Error, CustomStringConvertible, Equatable {
+    case windowTooShort(window: Int, frames: Int)
+    case wrongTokenCount(window: Int, frame: Int, count: Int, expected: Int)
+    /// `limit`: the vocabulary's size as the message says it (e.g. "2^18").
+    case tokenOutsideVocabulary(window: Int, frame: Int, token: UInt32, limit: String)
+    case nothingToScore
+
+    public var description: String {
+        switch self {
+        case .windowTooShort(let window, let frames): return "window \(window): \(frames) frames; at least 2 are needed"
+        case .wrongTokenCount(let window, let frame, let count, let expected):
+            return "window \(window), frame \(frame): \(count) tokens, expected \(expected)"
+        case .tokenOutsideVocabulary(let window, let frame, let token, let limit):
+            return "window \(window), frame \(frame): token \(token) is not below \(limit)"
+        case .nothingToScore: return "no frames to score: every window needs at least 2 frames"
+        }
+    }
 }
 
 /// Temporally teacher-forced scoring, as the compression challenge defines it: for each window
@@ -90,14 +106,14 @@ public struct TeacherForcedEvaluator {
 
     private func check(_ window: [FrameTokens], example: Int, positions: Int, vocabulary: Vocabulary) throws {
         guard window.count >= 2 else {
-            throw EvaluationError(description: "window \(example): \(window.count) frames; at least 2 are needed")
+            throw EvaluationError.windowTooShort(window: example, frames: window.count)
         }
         for (t, frame) in window.enumerated() {
             guard frame.count == positions, positions > 0 else {
-                throw EvaluationError(description: "window \(example), frame \(t): \(frame.count) tokens, expected \(positions)")
+                throw EvaluationError.wrongTokenCount(window: example, frame: t, count: frame.count, expected: positions)
             }
             if let bad = frame.first(where: { !vocabulary.contains($0) }) {
-                throw EvaluationError(description: "window \(example), frame \(t): token \(bad) is not below \(vocabulary.sizeText)")
+                throw EvaluationError.tokenOutsideVocabulary(window: example, frame: t, token: bad, limit: vocabulary.sizeText)
             }
         }
     }
