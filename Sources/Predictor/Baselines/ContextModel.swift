@@ -18,10 +18,10 @@ public final class ContextModel: FramePredictor, @unchecked Sendable {
 
     public init(bitProbabilities: [Float], stride: Int, trainingFrames: Int) throws {
         guard bitProbabilities.count == BitContexts.count else {
-            throw DatasetError(file: "context model", .rejectedInput("has \(bitProbabilities.count) probabilities; expected \(BitContexts.count)"))
+            throw BaselineParameterError.contextProbabilityCount(count: bitProbabilities.count, expected: BitContexts.count)
         }
         if let bad = bitProbabilities.firstIndex(where: { !($0 > 0 && $0 < 1) }) {
-            throw DatasetError(file: "context model", .rejectedInput("probability \(bitProbabilities[bad]) of context \(bad) is not in (0, 1)"))
+            throw BaselineParameterError.contextProbabilityOutOfRange(value: bitProbabilities[bad], context: bad)
         }
         self.bitProbabilities = bitProbabilities
         self.stride = stride

@@ -11,7 +11,7 @@ public final class CopyPredictor: FramePredictor {
     public let mixing: Float
 
     public init(mixing: Float = CopyPredictor.defaultMixing) throws {
-        guard mixing > 0, mixing <= 1 else { throw DatasetError(file: "copy", .rejectedInput("mixing weight \(mixing) is not in (0, 1]")) }
+        guard mixing > 0, mixing <= 1 else { throw BaselineParameterError.copyMixingOutOfRange(mixing) }
         self.mixing = mixing
     }
 
@@ -65,5 +65,22 @@ public final class CopyPredictor: FramePredictor {
     public static func optimalMixing(matchFraction a: Double) -> Float {
         let classes = Double(Vocabulary.magvit2.classes)
         return Float(min(1, max(1e-6, classes * (1 - a) / (classes - 1))))
+    }
+}
+
+/// Parameters a weight-free baseline cannot use (from the command line, or a context-model file
+/// that has passed its format checks); the message starts with the model it is about.
+public enum BaselineParameterError: Error, Equatable, CustomStringConvertible {
+    case copyMixingOutOfRange(Float)
+    case contextProbabilityCount(count: Int, expected: Int)
+    case contextProbabilityOutOfRange(value: Float, context: Int)
+
+    public var description: String {
+        switch self {
+        case .copyMixingOutOfRange(let mixing): return "copy: mixing weight \(mixing) is not in (0, 1]"
+        case .contextProbabilityCount(let count, let expected): return "context model: has \(count) probabilities; expected \(expected)"
+        case .contextProbabilityOutOfRange(let value, let context):
+            return "context model: probability \(value) of context \(context) is not in (0, 1)"
+        }
     }
 }

@@ -28,12 +28,12 @@ extension GenieModel: FramePredictor {
     /// values at each layer) and to itself. A frame t >= T needs its own slid context.
     public func teacherForced(windows: [[FrameTokens]], known: [[KnownTokens?]]) throws -> [[FrameLogits]] {
         guard known.count == windows.count else {
-            throw GenieError.badFrame("\(known.count) known-token lists for \(windows.count) windows")
+            throw GenieError.knownListsMismatch(lists: known.count, windows: windows.count)
         }
         var jobs: [Job] = []
         for (w, window) in windows.enumerated() {
             guard known[w].count == max(0, window.count - 1) else {
-                throw GenieError.badFrame("window \(w): \(known[w].count) known-token lists for \(window.count - 1) predicted frames")
+                throw GenieError.knownListsPerWindow(window: w, lists: known[w].count, predicted: window.count - 1)
             }
             let frames = try window.map { try checked($0) }
             let shared = min(frames.count, config.T)
@@ -54,7 +54,7 @@ extension GenieModel: FramePredictor {
     /// instead of about two; kept to check the shared-context path against.
     public func logitsMaskingFrames(from t: Int, of window: [FrameTokens]) throws -> FrameLogits {
         guard window.count <= config.T, (0 ..< window.count).contains(t) else {
-            throw GenieError.badFrame("frame \(t) of a \(window.count)-frame window (T = \(config.T))")
+            throw GenieError.frameOutsideWindow(frame: t, windowLength: window.count, T: config.T)
         }
         let masked = try window.enumerated().map { i, frame in
             i < t ? try checked(frame) : [UInt32](repeating: config.maskTokenID, count: config.S)
@@ -105,10 +105,10 @@ extension GenieModel: FramePredictor {
 
     private func checked(_ frame: FrameTokens) throws -> [UInt32] {
         guard frame.count == config.S else {
-            throw GenieError.badFrame("a frame has \(frame.count) tokens; the model expects \(config.S)")
+            throw GenieError.wrongTokenCount(count: frame.count, expected: config.S)
         }
         if let bad = frame.first(where: { $0 > config.maskTokenID }) {
-            throw GenieError.badFrame("token \(bad) is outside 0 ... \(config.maskTokenID) (the mask id)")
+            throw GenieError.tokenOutOfRange(token: bad, maskID: config.maskTokenID)
         }
         return frame
     }
