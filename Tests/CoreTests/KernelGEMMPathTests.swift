@@ -82,14 +82,15 @@ final class KernelGEMMPathTests: XCTestCase {
         }
     }
 
-    /// `gemm`: the plain products the AVX-512 path takes over (beta 0 and 1, n with and without a
-    /// tail past whole 16s, strided A, B and C) and the ones it leaves to the BLAS (transposes,
-    /// alpha, too small).
+    /// `gemm`: the products the AVX-512 path takes over (beta 0 and 1, transposed A or B, alpha,
+    /// n with and without a tail past whole 16s, strided A, B and C) and the ones it leaves to the
+    /// BLAS (too small).
     private func checkGEMM(on path: GEMMPath) throws {
         let cases: [(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, alpha: Float, beta: Float)] = [
             (12, 32, 1, false, false, 1, 0), (30, 1000, 70, false, false, 1, 0), (13, 77, 300, false, false, 1, 1),
             (64, 4100, 27, false, false, 1, 1), (20, 40, 30, true, false, 1, 0), (20, 40, 30, false, true, 0.5, 1),
-            (5, 200, 9, false, false, 1, 0),
+            (5, 200, 9, false, false, 1, 0), (100, 203, 64, true, false, 0.125, 0), (37, 200, 150, false, true, 1, 0),
+            (50, 90, 33, true, true, -2, 1),
         ]
         for (index, t) in cases.enumerated() {
             let lda = (t.transA ? t.m : t.k) + 2, ldb = (t.transB ? t.k : t.n) + 3, ldc = t.n + 5

@@ -26,8 +26,8 @@ extension Kernels {
         beta: Float = 0,
         c: UnsafeMutablePointer<Float>, ldc: Int, path: GEMMPath = .best
     ) {
-        if !transA && !transB && alpha == 1,
-           gemmThroughPackedPanels(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, path: path) {
+        if gemmThroughPackedPanels(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                                   b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, path: path) {
             return
         }
         // Below ~4 MFLOP a thread's wake-up costs more than its share of the work.

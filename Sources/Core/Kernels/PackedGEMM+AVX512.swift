@@ -46,4 +46,36 @@ extension Kernels {
         preconditionFailure("the AVX-512 path exists on x86-64 only")
         #endif
     }
+
+    /// `gemmPackedStrips` on the AVX-512 path: 12 x 32 tiles over the 32-column strips, a last
+    /// 16-column strip as 12 x 16, an odd last panel as 6 x 32 (or the 6 x 16 AVX2 kernel).
+    static func gemmPackedStripsAVX512(_ shape: PackedRowPanels, a: UnsafePointer<Float>, strips: UnsafePointer<Float>,
+                                       n: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        #if arch(x86_64)
+        let r = PackedRowPanels.panelRows, depth = shape.depth
+        var p = 0
+        while p < shape.panels {
+            let pair = p + 1 < shape.panels
+            let ap = a + p * r * depth, cp = c + p * r * ldc
+            var j = 0
+            while j < n {
+                let strip = strips + j * depth
+                switch (pair, n - j >= stripColumns) {
+                case (true, true):
+                    AVX512PanelKernels.tile12x32(depth: depth, a0: ap, a1: ap + r * depth, b: strip, ldb: stripColumns, c: cp + j, ldc: ldc)
+                case (false, true):
+                    AVX512PanelKernels.tile6x32(depth: depth, a: ap, b: strip, ldb: stripColumns, c: cp + j, ldc: ldc)
+                case (true, false):
+                    AVX512PanelKernels.tile12x16(depth: depth, a0: ap, a1: ap + r * depth, b: strip, ldb: packedGEMMColumns, c: cp + j, ldc: ldc)
+                case (false, false):
+                    microKernel6x16(depth: depth, a: ap, b: strip, ldb: packedGEMMColumns, c: cp + j, ldc: ldc)
+                }
+                j += stripColumns
+            }
+            p += pair ? 2 : 1
+        }
+        #else
+        preconditionFailure("the AVX-512 path exists on x86-64 only")
+        #endif
+    }
 }

@@ -25,17 +25,21 @@ public struct PackedRowPanels {
         self.depth = depth
     }
 
-    /// Packs row-major A (rows x depth, row stride lda) into `packed` (floatCount floats).
-    public func pack(_ a: UnsafePointer<Float>, lda: Int, into packed: UnsafeMutablePointer<Float>) {
+    /// Packs row-major A (rows x depth, row stride lda) into `packed` (floatCount floats),
+    /// times `scale`. `transposed`: A is stored as its transpose (depth x rows, row stride lda).
+    public func pack(_ a: UnsafePointer<Float>, lda: Int, transposed: Bool = false, scale: Float = 1,
+                     into packed: UnsafeMutablePointer<Float>) {
         let r = Self.panelRows
         for p in 0..<panels {
             let panel = packed + p * r * depth
             for i in 0..<r {
                 let row = p * r + i
-                if row < rows {
-                    for d in 0..<depth { panel[d * r + i] = a[row * lda + d] }
-                } else {
+                if row >= rows {
                     for d in 0..<depth { panel[d * r + i] = 0 }
+                } else if transposed {
+                    for d in 0..<depth { panel[d * r + i] = a[d * lda + row] * scale }
+                } else {
+                    for d in 0..<depth { panel[d * r + i] = a[row * lda + d] * scale }
                 }
             }
         }

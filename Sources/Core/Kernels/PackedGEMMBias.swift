@@ -3,29 +3,45 @@
 /// its generic (Prescott) sgemm kernel, 60% of a full-size decode; the project's own 6x16
 /// micro-kernel (PackedGEMM.swift) does the same products several times faster.
 extension Kernels {
-    /// Columns of B one block covers: B's block (depth x columns) should stay in L2 while every
-    /// panel of A sweeps it.
-    static func packedBlockColumns(depth: Int) -> Int {
-        max(packedGEMMColumns, min(512, (1 << 17) / max(1, depth)) / packedGEMMColumns * packedGEMMColumns)
+    /// Column blocks for a product of `depth` over `whole` columns (a multiple of 16): each
+    /// block's B (depth x width) should stay in L2 while every panel of A sweeps it, and the
+    /// blocks come in a multiple of the thread count where there are enough columns, so no
+    /// thread idles at the end (7 blocks on 2 threads would leave one idle for a seventh).
+    static func packedColumnBlocks(depth: Int, whole: Int) -> (count: Int, width: Int) {
+        guard whole > 0 else { return (0, packedGEMMColumns) }
+        let cap = max(2 * packedGEMMColumns, (1 << 17) / max(1, depth))
+        let needed = (whole + cap - 1) / cap
+        let workers = max(1, min(threadCount, whole / packedGEMMColumns))
+        let count = (needed + workers - 1) / workers * workers
+        let stride = 2 * packedGEMMColumns
+        let width = ((whole + count - 1) / count + stride - 1) / stride * stride
+        return ((whole + width - 1) / width, width)
     }
 
     /// C[r, j] (+)= sum_d A[r, d] B[d, j] + bias[r] for r < shape.rows, j < n, with A packed as
-    /// `shape` (see `PackedRowPanels.pack`). B: (depth x n), row stride ldb; C row stride ldc.
+    /// `shape` (see `PackedRowPanels.pack`). B: (depth x n), row stride ldb, or with `transB`
+    /// stored as its transpose (n x depth, row stride ldb); C row stride ldc.
     /// `accumulate` adds to what C holds. Split over the cores by column blocks; columns past
     /// the last whole 16 go through `gemm`'s path on an unpacked copy (`unpacked`, (rows x depth)).
+    ///
+    /// Each block of B is first copied into contiguous strips (`packStrips`): read in place, a
+    /// 32-column tile steps through B's rows at the row stride, which for a 64 x 64 frame is
+    /// 16 KiB, so every row of the tile falls in the same L1 set and on its own page. The
+    /// product ran at a third of the FMA peak that way (`bench --only gemm`).
     public static func gemmPackedBias(_ shape: PackedRowPanels, a: UnsafePointer<Float>, unpacked: UnsafePointer<Float>,
-                                      b: UnsafePointer<Float>, ldb: Int, n: Int, bias: UnsafePointer<Float>?,
+                                      b: UnsafePointer<Float>, ldb: Int, transB: Bool = false, n: Int, bias: UnsafePointer<Float>?,
                                       c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, path: GEMMPath = .best) {
         let rows = shape.rows, paddedRows = shape.panels * PackedRowPanels.panelRows
         let whole = n / packedGEMMColumns * packedGEMMColumns
-        let width = packedBlockColumns(depth: shape.depth)
-        let blocks = (whole + width - 1) / width
+        let (blocks, width) = packedColumnBlocks(depth: shape.depth, whole: whole)
         parallelFor(blocks) { range in
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: paddedRows * width)
-            defer { scratch.deallocate() }
+            let strips = UnsafeMutablePointer<Float>.allocate(capacity: shape.depth * width)
+            defer { scratch.deallocate(); strips.deallocate() }
             for block in range {
                 let j0 = block * width, w = min(width, whole - j0)
-                gemmPacked(shape, a: a, b: b + j0, ldb: ldb, n: w, c: scratch, ldc: width, path: path)
+                packStrips(transB ? b + j0 * ldb : b + j0, ldb: ldb, transposed: transB, depth: shape.depth, n: w, into: strips)
+                gemmPackedStrips(shape, a: a, strips: strips, n: w, c: scratch, ldc: width, path: path)
                 for r in 0..<rows {
                     let source = scratch + r * width, target = c + r * ldc + j0
                     let offset = bias?[r] ?? 0
@@ -43,8 +59,55 @@ extension Kernels {
                 let target = c + r * ldc + whole
                 for j in 0..<rest { target[j] = (accumulate ? target[j] : 0) + (bias?[r] ?? 0) }
             }
-            gemm(m: rows, n: rest, k: shape.depth, a: unpacked, lda: shape.depth, b: b + whole, ldb: ldb,
-                 beta: 1, c: c + whole, ldc: ldc)
+            gemm(transB: transB, m: rows, n: rest, k: shape.depth, a: unpacked, lda: shape.depth,
+                 b: transB ? b + whole * ldb : b + whole, ldb: ldb, beta: 1, c: c + whole, ldc: ldc)
+        }
+    }
+
+    /// Columns of one strip of `packStrips`: the widest tile (32, the AVX-512 kernels' width).
+    static let stripColumns = 2 * packedGEMMColumns
+
+    /// B (depth x n, row stride ldb; n a multiple of 16) as strips of 32 columns, strip s a
+    /// contiguous (depth x 32) at strips + s * depth * 32; a last strip of 16 columns is
+    /// (depth x 16). `transposed`: B is stored as its transpose (n x depth, row stride ldb).
+    static func packStrips(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool = false, depth: Int, n: Int,
+                           into strips: UnsafeMutablePointer<Float>) {
+        var j = 0
+        while j < n {
+            let w = min(stripColumns, n - j)
+            let strip = strips + j * depth
+            if transposed {
+                for column in 0..<w {
+                    let source = b + (j + column) * ldb
+                    for d in 0..<depth { strip[d * w + column] = source[d] }
+                }
+            } else {
+                for d in 0..<depth { (strip + d * w).update(from: b + d * ldb + j, count: w) }
+            }
+            j += w
+        }
+    }
+
+    /// `gemmPacked` on B packed by `packStrips`: C (paddedRows x n, row stride ldc) = A x B.
+    static func gemmPackedStrips(_ shape: PackedRowPanels, a: UnsafePointer<Float>, strips: UnsafePointer<Float>, n: Int,
+                                 c: UnsafeMutablePointer<Float>, ldc: Int, path: GEMMPath) {
+        if path == .avx512 {
+            return gemmPackedStripsAVX512(shape, a: a, strips: strips, n: n, c: c, ldc: ldc)
+        }
+        let r = PackedRowPanels.panelRows, depth = shape.depth
+        for p in 0..<shape.panels {
+            let ap = a + p * r * depth, cp = c + p * r * ldc
+            var j = 0
+            while j < n {
+                let w = min(stripColumns, n - j)
+                let strip = strips + j * depth
+                var k = 0
+                while k < w {
+                    microKernel6x16(depth: depth, a: ap, b: strip + k, ldb: w, c: cp + j + k, ldc: ldc)
+                    k += packedGEMMColumns
+                }
+                j += w
+            }
         }
     }
 
