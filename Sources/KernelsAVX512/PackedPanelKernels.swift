@@ -15,7 +15,8 @@ public enum AVX512PanelKernels {
     /// accumulators: per depth step two vector loads of B, twelve broadcasts, twenty-four FMAs.
     @inline(never)
     public static func tile12x32(depth: Int, a0: UnsafePointer<Float>, a1: UnsafePointer<Float>,
-                                 b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                                 b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                 accumulate: Bool = false) {
         typealias Lanes = SIMD16<Float>
         var c00 = Lanes(), c01 = Lanes(), c10 = Lanes(), c11 = Lanes(), c20 = Lanes(), c21 = Lanes()
         var c30 = Lanes(), c31 = Lanes(), c40 = Lanes(), c41 = Lanes(), c50 = Lanes(), c51 = Lanes()
@@ -42,16 +43,17 @@ public enum AVX512PanelKernels {
             bp += bStep
         }
         let out = UnsafeMutableRawPointer(c), row = ldc * MemoryLayout<Float>.stride
-        put(c00, c01, out); put(c10, c11, out + row); put(c20, c21, out + 2 * row)
-        put(c30, c31, out + 3 * row); put(c40, c41, out + 4 * row); put(c50, c51, out + 5 * row)
-        put(c60, c61, out + 6 * row); put(c70, c71, out + 7 * row); put(c80, c81, out + 8 * row)
-        put(c90, c91, out + 9 * row); put(ca0, ca1, out + 10 * row); put(cb0, cb1, out + 11 * row)
+        put(c00, c01, out, accumulate); put(c10, c11, out + row, accumulate); put(c20, c21, out + 2 * row, accumulate)
+        put(c30, c31, out + 3 * row, accumulate); put(c40, c41, out + 4 * row, accumulate); put(c50, c51, out + 5 * row, accumulate)
+        put(c60, c61, out + 6 * row, accumulate); put(c70, c71, out + 7 * row, accumulate); put(c80, c81, out + 8 * row, accumulate)
+        put(c90, c91, out + 9 * row, accumulate); put(ca0, ca1, out + 10 * row, accumulate); put(cb0, cb1, out + 11 * row, accumulate)
     }
 
     /// As `tile12x32` for one panel: C[0..<6][0..<32]. The odd panel at the end.
     @inline(never)
     public static func tile6x32(depth: Int, a: UnsafePointer<Float>,
-                                b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                                b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                 accumulate: Bool = false) {
         typealias Lanes = SIMD16<Float>
         var c00 = Lanes(), c01 = Lanes(), c10 = Lanes(), c11 = Lanes(), c20 = Lanes(), c21 = Lanes()
         var c30 = Lanes(), c31 = Lanes(), c40 = Lanes(), c41 = Lanes(), c50 = Lanes(), c51 = Lanes()
@@ -69,15 +71,16 @@ public enum AVX512PanelKernels {
             bp += bStep
         }
         let out = UnsafeMutableRawPointer(c), row = ldc * MemoryLayout<Float>.stride
-        put(c00, c01, out); put(c10, c11, out + row); put(c20, c21, out + 2 * row)
-        put(c30, c31, out + 3 * row); put(c40, c41, out + 4 * row); put(c50, c51, out + 5 * row)
+        put(c00, c01, out, accumulate); put(c10, c11, out + row, accumulate); put(c20, c21, out + 2 * row, accumulate)
+        put(c30, c31, out + 3 * row, accumulate); put(c40, c41, out + 4 * row, accumulate); put(c50, c51, out + 5 * row, accumulate)
     }
 
     /// As `tile12x32` for 16 columns: C[0..<12][0..<16], for products whose width is 16 mod 32
     /// (the Winograd blocks of one 16-tile row).
     @inline(never)
     public static func tile12x16(depth: Int, a0: UnsafePointer<Float>, a1: UnsafePointer<Float>,
-                                 b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                                 b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                 accumulate: Bool = false) {
         typealias Lanes = SIMD16<Float>
         var c0 = Lanes(), c1 = Lanes(), c2 = Lanes(), c3 = Lanes(), c4 = Lanes(), c5 = Lanes()
         var c6 = Lanes(), c7 = Lanes(), c8 = Lanes(), c9 = Lanes(), ca = Lanes(), cb = Lanes()
@@ -96,18 +99,17 @@ public enum AVX512PanelKernels {
             bp += bStep
         }
         let out = UnsafeMutableRawPointer(c), row = ldc * MemoryLayout<Float>.stride
-        out.storeBytes(of: c0, as: Lanes.self); out.storeBytes(of: c1, toByteOffset: row, as: Lanes.self)
-        out.storeBytes(of: c2, toByteOffset: 2 * row, as: Lanes.self); out.storeBytes(of: c3, toByteOffset: 3 * row, as: Lanes.self)
-        out.storeBytes(of: c4, toByteOffset: 4 * row, as: Lanes.self); out.storeBytes(of: c5, toByteOffset: 5 * row, as: Lanes.self)
-        out.storeBytes(of: c6, toByteOffset: 6 * row, as: Lanes.self); out.storeBytes(of: c7, toByteOffset: 7 * row, as: Lanes.self)
-        out.storeBytes(of: c8, toByteOffset: 8 * row, as: Lanes.self); out.storeBytes(of: c9, toByteOffset: 9 * row, as: Lanes.self)
-        out.storeBytes(of: ca, toByteOffset: 10 * row, as: Lanes.self); out.storeBytes(of: cb, toByteOffset: 11 * row, as: Lanes.self)
+        let store = AVX512SliverKernels.store
+        store(c0, out, 0, accumulate); store(c1, out, row, accumulate); store(c2, out, 2 * row, accumulate)
+        store(c3, out, 3 * row, accumulate); store(c4, out, 4 * row, accumulate); store(c5, out, 5 * row, accumulate)
+        store(c6, out, 6 * row, accumulate); store(c7, out, 7 * row, accumulate); store(c8, out, 8 * row, accumulate)
+        store(c9, out, 9 * row, accumulate); store(ca, out, 10 * row, accumulate); store(cb, out, 11 * row, accumulate)
     }
 
     @inline(__always)
-    static func put(_ low: SIMD16<Float>, _ high: SIMD16<Float>, _ out: UnsafeMutableRawPointer) {
-        out.storeBytes(of: low, as: SIMD16<Float>.self)
-        out.storeBytes(of: high, toByteOffset: 64, as: SIMD16<Float>.self)
+    static func put(_ low: SIMD16<Float>, _ high: SIMD16<Float>, _ out: UnsafeMutableRawPointer, _ accumulate: Bool) {
+        AVX512SliverKernels.store(low, out, 0, accumulate)
+        AVX512SliverKernels.store(high, out, 64, accumulate)
     }
 }
 

@@ -107,9 +107,10 @@ final class KernelGEMMPathTests: XCTestCase {
     }
 
     /// `gemmPackedBias` over column blocks, a ragged tail (n not a multiple of 16), bias and
-    /// accumulation into what C holds.
+    /// accumulation into what C holds; depths over several depth blocks, with an odd last panel
+    /// and a last 16-column strip (15 rows, 600 deep, 120 columns).
     private func checkPackedProductWithBias(on path: GEMMPath) throws {
-        for (index, (rows, depth, n)) in [(20, 48, 1000), (9, 700, 333), (64, 96, 4096 + 5)].enumerated() {
+        for (index, (rows, depth, n)) in [(20, 48, 1000), (9, 700, 333), (64, 96, 4096 + 5), (15, 600, 120)].enumerated() {
             let w = randomFloats(rows * depth, seed: 80 + UInt64(index)), b = randomFloats(depth * n, seed: 90 + UInt64(index))
             let bias = randomFloats(rows, seed: 100 + UInt64(index)), prior = randomFloats(rows * n, seed: 110 + UInt64(index))
             let (shape, packed) = Kernels.packedWeight(w, rows: rows, depth: depth)

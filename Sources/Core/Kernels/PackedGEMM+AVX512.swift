@@ -47,32 +47,44 @@ extension Kernels {
         #endif
     }
 
+    /// Depth one pass of `gemmPackedStripsAVX512` covers: a panel pair's A (12 x 256 floats,
+    /// 12 KiB) and a strip's B (32 x 256, 32 KiB) then fit L1 together; over the whole depth of
+    /// a 512-channel (3,1,1) convolution (1536) neither would.
+    static let stripDepthBlock = 256
+
     /// `gemmPackedStrips` on the AVX-512 path: 12 x 32 tiles over the 32-column strips, a last
-    /// 16-column strip as 12 x 16, an odd last panel as 6 x 32 (or the 6 x 16 AVX2 kernel).
+    /// 16-column strip as 12 x 16, an odd last panel as 6 x 32 (or the 6 x 16 AVX2 kernel);
+    /// depth in blocks of `stripDepthBlock`, each adding to C after the first.
     static func gemmPackedStripsAVX512(_ shape: PackedRowPanels, a: UnsafePointer<Float>, strips: UnsafePointer<Float>,
                                        n: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
         #if arch(x86_64)
         let r = PackedRowPanels.panelRows, depth = shape.depth
-        var p = 0
-        while p < shape.panels {
-            let pair = p + 1 < shape.panels
-            let ap = a + p * r * depth, cp = c + p * r * ldc
-            var j = 0
-            while j < n {
-                let strip = strips + j * depth
-                switch (pair, n - j >= stripColumns) {
-                case (true, true):
-                    AVX512PanelKernels.tile12x32(depth: depth, a0: ap, a1: ap + r * depth, b: strip, ldb: stripColumns, c: cp + j, ldc: ldc)
-                case (false, true):
-                    AVX512PanelKernels.tile6x32(depth: depth, a: ap, b: strip, ldb: stripColumns, c: cp + j, ldc: ldc)
-                case (true, false):
-                    AVX512PanelKernels.tile12x16(depth: depth, a0: ap, a1: ap + r * depth, b: strip, ldb: packedGEMMColumns, c: cp + j, ldc: ldc)
-                case (false, false):
-                    microKernel6x16(depth: depth, a: ap, b: strip, ldb: packedGEMMColumns, c: cp + j, ldc: ldc)
+        var d0 = 0
+        while d0 < depth {
+            let kd = min(stripDepthBlock, depth - d0), accumulate = d0 > 0
+            var p = 0
+            while p < shape.panels {
+                let pair = p + 1 < shape.panels
+                let a0 = a + p * r * depth + d0 * r, a1 = a0 + r * depth, cp = c + p * r * ldc
+                var j = 0
+                while j < n {
+                    let wide = n - j >= stripColumns, w = wide ? stripColumns : packedGEMMColumns
+                    let b = strips + j * depth + d0 * w
+                    switch (pair, wide) {
+                    case (true, true):
+                        AVX512PanelKernels.tile12x32(depth: kd, a0: a0, a1: a1, b: b, ldb: w, c: cp + j, ldc: ldc, accumulate: accumulate)
+                    case (false, true):
+                        AVX512PanelKernels.tile6x32(depth: kd, a: a0, b: b, ldb: w, c: cp + j, ldc: ldc, accumulate: accumulate)
+                    case (true, false):
+                        AVX512PanelKernels.tile12x16(depth: kd, a0: a0, a1: a1, b: b, ldb: w, c: cp + j, ldc: ldc, accumulate: accumulate)
+                    case (false, false):
+                        microKernel6x16(depth: kd, a: a0, b: b, ldb: w, c: cp + j, ldc: ldc, accumulate: accumulate)
+                    }
+                    j += w
                 }
-                j += stripColumns
+                p += pair ? 2 : 1
             }
-            p += pair ? 2 : 1
+            d0 += kd
         }
         #else
         preconditionFailure("the AVX-512 path exists on x86-64 only")

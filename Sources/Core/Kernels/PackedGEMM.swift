@@ -80,7 +80,7 @@ extension Kernels {
     // twelve accumulators stay in registers and every multiply-add is one FMA.
     @inline(never)
     static func microKernel6x16(depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
-                                c: UnsafeMutablePointer<Float>, ldc: Int) {
+                                c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false) {
         typealias Lanes = SIMD8<Float>
         var c00 = Lanes(), c01 = Lanes(), c10 = Lanes(), c11 = Lanes(), c20 = Lanes(), c21 = Lanes()
         var c30 = Lanes(), c31 = Lanes(), c40 = Lanes(), c41 = Lanes(), c50 = Lanes(), c51 = Lanes()
@@ -99,11 +99,17 @@ extension Kernels {
             bp += bStep
         }
         let out = UnsafeMutableRawPointer(c), row = ldc * MemoryLayout<Float>.stride
-        out.storeBytes(of: c00, as: Lanes.self); out.storeBytes(of: c01, toByteOffset: 32, as: Lanes.self)
-        out.storeBytes(of: c10, toByteOffset: row, as: Lanes.self); out.storeBytes(of: c11, toByteOffset: row + 32, as: Lanes.self)
-        out.storeBytes(of: c20, toByteOffset: 2 * row, as: Lanes.self); out.storeBytes(of: c21, toByteOffset: 2 * row + 32, as: Lanes.self)
-        out.storeBytes(of: c30, toByteOffset: 3 * row, as: Lanes.self); out.storeBytes(of: c31, toByteOffset: 3 * row + 32, as: Lanes.self)
-        out.storeBytes(of: c40, toByteOffset: 4 * row, as: Lanes.self); out.storeBytes(of: c41, toByteOffset: 4 * row + 32, as: Lanes.self)
-        out.storeBytes(of: c50, toByteOffset: 5 * row, as: Lanes.self); out.storeBytes(of: c51, toByteOffset: 5 * row + 32, as: Lanes.self)
+        func put(_ low: Lanes, _ high: Lanes, _ offset: Int) {
+            if accumulate {
+                out.storeBytes(of: out.loadUnaligned(fromByteOffset: offset, as: Lanes.self) + low, toByteOffset: offset, as: Lanes.self)
+                out.storeBytes(of: out.loadUnaligned(fromByteOffset: offset + 32, as: Lanes.self) + high,
+                               toByteOffset: offset + 32, as: Lanes.self)
+            } else {
+                out.storeBytes(of: low, toByteOffset: offset, as: Lanes.self)
+                out.storeBytes(of: high, toByteOffset: offset + 32, as: Lanes.self)
+            }
+        }
+        put(c00, c01, 0); put(c10, c11, row); put(c20, c21, 2 * row)
+        put(c30, c31, 3 * row); put(c40, c41, 4 * row); put(c50, c51, 5 * row)
     }
 }
