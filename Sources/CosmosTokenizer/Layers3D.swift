@@ -26,8 +26,8 @@ extension Tensor {
 
 /// A `CausalConv3d` whose kernel is (1, k, k): the layer library's `Conv2d` run on every frame,
 /// with zero padding `padding` on all four sides (Winograd for 3x3 layers big enough to gain
-/// from it). Also the (1,1,1) pointwise layers (k = 1), whose weights are packed for the
-/// micro-kernel. Checkpoint key: `<name>.conv3d.{weight,bias}`.
+/// from it). Also the (1,1,1) pointwise layers (k = 1) and the strided ones, whose weights are
+/// packed for the micro-kernel. Checkpoint key: `<name>.conv3d.{weight,bias}`.
 struct SpatialConv {
     let conv: Conv2d
 
@@ -38,24 +38,30 @@ struct SpatialConv {
         let weight = conv3d("weight", shape: [outChannels, inChannels, 1, kernel, kernel])
         conv = Conv2d(oihw: weight.data, bias: conv3d("bias", shape: [outChannels]).data, inChannels: inChannels,
                       outChannels: outChannels, kernel: kernel, stride: stride, padding: padding, inputSize: frameSize,
-                      packedPointwise: true)
+                      packedWeights: true)
     }
 
     /// x: (T, in, H, W) -> (T, out, Ho, Wo), plus `residual` when given.
-    func callAsFunction(_ x: Tensor, adding residual: Tensor? = nil) -> Tensor {
+    /// Hand a residual nobody else holds in with `consume` (or as a temporary), and the output
+    /// is written into its buffer instead of a copy of it.
+    func callAsFunction(_ x: Tensor, adding residual: consuming Tensor? = nil) -> Tensor {
         precondition(x.channels == conv.inChannels, "conv \(conv.inChannels)->\(conv.outChannels) given \(x.shape)")
         let g = conv.geometry(height: x.height, width: x.width)
         let shape = [x.frames, conv.outChannels, g.outHeight, g.outWidth]
-        if let residual { precondition(residual.shape == shape, "adding \(residual.shape) to \(g)") }
-        var y = residual ?? Tensor(zeros: shape)
         let (frameIn, frameOut) = (x.frameCount, g.outputCount)
-        x.data.withUnsafeBufferPointer { xp in
-            y.data.withUnsafeMutableBufferPointer { yp in
+        func run(into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
+            x.data.withUnsafeBufferPointer { xp in
                 for t in 0..<x.frames {
-                    conv.run(g, xp.baseAddress! + t * frameIn, into: yp.baseAddress! + t * frameOut, accumulate: residual != nil)
+                    conv.run(g, xp.baseAddress! + t * frameIn, into: y + t * frameOut, accumulate: accumulate)
                 }
             }
         }
+        guard var y = residual.take() else {
+            // Every algorithm writes every output element: no zero fill first.
+            return Tensor.clip(shape) { run(into: $0, accumulate: false) }
+        }
+        precondition(y.shape == shape, "adding \(y.shape) to \(g)")
+        y.data.withUnsafeMutableBufferPointer { run(into: $0.baseAddress!, accumulate: true) }
         return y
     }
 }
@@ -163,7 +169,8 @@ struct ResBlock3D {
     func callAsFunction(_ x: Tensor) -> Tensor {
         let h = conv1(norm1(x, swish: true))
         var out = conv2(norm2(h, swish: true))
-        out.add(ninShortcut.map { $0(x) } ?? x)
+        if let ninShortcut { return ninShortcut(x, adding: out) }
+        out.add(x)
         return out
     }
 }
@@ -251,19 +258,30 @@ struct Downsample {
         var x = x
         if halvesSpace {
             let (h, w) = (x.height, x.width)
-            var padded = Tensor(zeros: [x.frames, x.channels, h + 1, w + 1])
-            var pooled = Tensor(zeros: [x.frames, x.channels, h / 2, w / 2])
-            for plane in 0..<(x.frames * x.channels) {
-                for row in 0..<h {
-                    for column in 0..<w {
-                        padded.data[(plane * (h + 1) + row) * (w + 1) + column] = x.data[(plane * h + row) * w + column]
-                    }
-                }
-                for row in 0..<(h / 2) {
-                    for column in 0..<(w / 2) {
-                        let i = (plane * h + 2 * row) * w + 2 * column
-                        pooled.data[(plane * (h / 2) + row) * (w / 2) + column] =
-                            (x.data[i] + x.data[i + 1] + x.data[i + w] + x.data[i + w + 1]) * 0.25
+            let planes = x.frames * x.channels, source = x
+            var padded = Tensor.clip([x.frames, x.channels, h + 1, w + 1]) { _ in }
+            let pooled = Tensor.clip([x.frames, x.channels, h / 2, w / 2]) { pool in
+                source.data.withUnsafeBufferPointer { xp in
+                    padded.data.withUnsafeMutableBufferPointer { pp in
+                        let (input, pad) = (xp.baseAddress!, pp.baseAddress!)
+                        Kernels.parallelFor(planes) { range in
+                            for plane in range {
+                                let from = input + plane * h * w
+                                for row in 0..<h {
+                                    let target = pad + (plane * (h + 1) + row) * (w + 1)
+                                    target.update(from: from + row * w, count: w)
+                                    target[w] = 0
+                                }
+                                (pad + (plane * (h + 1) + h) * (w + 1)).update(repeating: 0, count: w + 1)
+                                for row in 0..<(h / 2) {
+                                    let top = from + 2 * row * w, target = pool + (plane * (h / 2) + row) * (w / 2)
+                                    for column in 0..<(w / 2) {
+                                        let i = 2 * column
+                                        target[column] = (top[i] + top[i + 1] + top[i + w] + top[i + w + 1]) * 0.25
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }

@@ -3,8 +3,8 @@ import Core
 /// A 2-D convolution layer (keys `weight`, `bias`). PyTorch stores its weight as
 /// (out, in, k, k); it is repacked once, here, into what the layer's algorithm reads: the
 /// kernels' (out, k, k, in) layout, for stride-1 3x3 layers the Winograd transform of it
-/// (16 or 36 x (out, in), packed), or for 1x1 layers built with `packedPointwise` the
-/// micro-kernel's row panels.
+/// (16 or 36 x (out, in), packed), or for the other layers built with `packedWeights` the
+/// micro-kernel's row panels of (out, k * k * in).
 public struct Conv2d {
     public let inChannels: Int
     public let outChannels: Int
@@ -15,26 +15,27 @@ public struct Conv2d {
     /// (out, k, k, in).
     public let winograd: WinogradTile?
     let weight: [Float]
-    /// 1x1 stride-1 layers built with `packedPointwise`: the (out, in) weight packed for the
-    /// micro-kernel, which adds the bias and a residual in the same pass.
-    let pointwise: (shape: PackedRowPanels, packed: [Float])?
+    /// Layers built with `packedWeights` that are not Winograd: the (out, k * k * in) weight
+    /// packed for the micro-kernel, which adds the bias and a residual in the same pass (1x1
+    /// stride-1 layers as one product, others as `conv2dPackedIm2col`).
+    let packed: (shape: PackedRowPanels, packed: [Float])?
     /// (out), when the layer has one.
     let bias: [Float]?
 
     /// `inputSize`: the square image size the layer will see, when known at load; it picks
     /// the algorithm whose weights are prepared (any size still runs correctly).
     public init(_ scope: ParameterScope, inChannels: Int, outChannels: Int, kernel: Int,
-                stride: Int = 1, padding: Int = 0, bias hasBias: Bool, inputSize: Int? = nil, packedPointwise: Bool = false) {
+                stride: Int = 1, padding: Int = 0, bias hasBias: Bool, inputSize: Int? = nil, packedWeights: Bool = false) {
         let torchWeight = scope("weight", shape: [outChannels, inChannels, kernel, kernel])
         self.init(oihw: torchWeight.data, bias: hasBias ? scope("bias", shape: [outChannels]).data : nil,
                   inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, padding: padding,
-                  inputSize: inputSize, packedPointwise: packedPointwise)
+                  inputSize: inputSize, packedWeights: packedWeights)
     }
 
     /// A layer from weights already read: `oihw` in PyTorch's (out, in, k, k) order (a
     /// (out, in, 1, k, k) 3-D kernel has the same layout), `bias` (out) or nil.
     public init(oihw: [Float], bias: [Float]?, inChannels: Int, outChannels: Int, kernel: Int,
-                stride: Int = 1, padding: Int = 0, inputSize: Int? = nil, packedPointwise: Bool = false) {
+                stride: Int = 1, padding: Int = 0, inputSize: Int? = nil, packedWeights: Bool = false) {
         precondition(oihw.count == outChannels * inChannels * kernel * kernel && (bias?.count ?? outChannels) == outChannels)
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -48,8 +49,8 @@ public struct Conv2d {
                 kernel: kernel, stride: stride, padding: padding))
         }
         weight = winograd.map { Kernels.winogradFilter(ohwi: ohwi, outChannels: outChannels, inChannels: inChannels, tile: $0) } ?? ohwi
-        pointwise = packedPointwise && kernel == 1 && stride == 1 && padding == 0
-            ? Kernels.packedWeight(ohwi, rows: outChannels, depth: inChannels) : nil
+        packed = packedWeights && winograd == nil
+            ? Kernels.packedWeight(ohwi, rows: outChannels, depth: kernel * kernel * inChannels) : nil
         self.bias = bias
     }
 
@@ -61,10 +62,10 @@ public struct Conv2d {
 
     /// Whether the algorithm adds to what the output holds while writing it (a residual
     /// without a pass of its own).
-    var accumulatesInPlace: Bool { winograd != nil || pointwise != nil }
+    var accumulatesInPlace: Bool { winograd != nil || packed != nil }
 
     /// x: (in, H, W) -> (out, Ho, Wo), plus `residual` (out, Ho, Wo) when given; Winograd
-    /// and packed 1x1 layers add it while writing their output instead of in a pass of their own.
+    /// and packed layers add it while writing their output instead of in a pass of their own.
     public func callAsFunction(_ x: Tensor, adding residual: consuming Tensor? = nil) -> Tensor {
         let g = geometry(height: x.shape[1], width: x.shape[2])
         precondition(x.shape[0] == inChannels, "\(g) given \(x.shape)")
@@ -95,10 +96,13 @@ public struct Conv2d {
         weight.withUnsafeBufferPointer { w in
             (bias ?? []).withUnsafeBufferPointer { b in
                 let bp = bias == nil ? nil : b.baseAddress
-                if let pointwise {
+                if let packed, kernel == 1 && stride == 1 && padding == 0 {
                     let n = g.height * g.width
-                    Kernels.gemmPackedBias(pointwise.shape, a: pointwise.packed, unpacked: w.baseAddress!, b: x,
+                    Kernels.gemmPackedBias(packed.shape, a: packed.packed, unpacked: w.baseAddress!, b: x,
                                            ldb: n, n: n, bias: bp, c: y, ldc: n, accumulate: accumulate)
+                } else if let packed {
+                    Kernels.conv2dPackedIm2col(g, input: x, weight: packed.shape, packed: packed.packed, bias: bp,
+                                               output: y, accumulate: accumulate)
                 } else if let winograd {
                     Kernels.conv2dWinograd(g, tile: winograd, input: x, transformedWeight: w.baseAddress!,
                                            bias: bp, output: y, accumulate: accumulate)

@@ -32,14 +32,22 @@ public struct PackedRowPanels {
         let r = Self.panelRows
         for p in 0..<panels {
             let panel = packed + p * r * depth
+            let present = min(r, rows - p * r)
+            if transposed {
+                // A panel's six rows are six neighbours in each stored row: read them together.
+                for d in 0..<depth {
+                    let source = a + d * lda + p * r, target = panel + d * r
+                    for i in 0..<present { target[i] = source[i] * scale }
+                    for i in present..<r { target[i] = 0 }
+                }
+                continue
+            }
             for i in 0..<r {
-                let row = p * r + i
-                if row >= rows {
+                if i >= present {
                     for d in 0..<depth { panel[d * r + i] = 0 }
-                } else if transposed {
-                    for d in 0..<depth { panel[d * r + i] = a[d * lda + row] * scale }
                 } else {
-                    for d in 0..<depth { panel[d * r + i] = a[row * lda + d] * scale }
+                    let source = a + (p * r + i) * lda
+                    for d in 0..<depth { panel[d * r + i] = source[d] * scale }
                 }
             }
         }

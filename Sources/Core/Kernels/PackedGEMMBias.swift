@@ -31,27 +31,10 @@ extension Kernels {
     public static func gemmPackedBias(_ shape: PackedRowPanels, a: UnsafePointer<Float>, unpacked: UnsafePointer<Float>,
                                       b: UnsafePointer<Float>, ldb: Int, transB: Bool = false, n: Int, bias: UnsafePointer<Float>?,
                                       c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, path: GEMMPath = .best) {
-        let rows = shape.rows, paddedRows = shape.panels * PackedRowPanels.panelRows
+        let rows = shape.rows
         let whole = n / packedGEMMColumns * packedGEMMColumns
-        let (blocks, width) = packedColumnBlocks(depth: shape.depth, whole: whole)
-        parallelFor(blocks) { range in
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: paddedRows * width)
-            let strips = UnsafeMutablePointer<Float>.allocate(capacity: shape.depth * width)
-            defer { scratch.deallocate(); strips.deallocate() }
-            for block in range {
-                let j0 = block * width, w = min(width, whole - j0)
-                packStrips(transB ? b + j0 * ldb : b + j0, ldb: ldb, transposed: transB, depth: shape.depth, n: w, into: strips)
-                gemmPackedStrips(shape, a: a, strips: strips, n: w, c: scratch, ldc: width, path: path)
-                for r in 0..<rows {
-                    let source = scratch + r * width, target = c + r * ldc + j0
-                    let offset = bias?[r] ?? 0
-                    if accumulate {
-                        for j in 0..<w { target[j] += source[j] + offset }
-                    } else {
-                        for j in 0..<w { target[j] = source[j] + offset }
-                    }
-                }
-            }
+        gemmPackedBlocks(shape, a: a, columns: whole, bias: bias, c: c, ldc: ldc, accumulate: accumulate, path: path) { j0, w, strips in
+            packStrips(transB ? b + j0 * ldb : b + j0, ldb: ldb, transposed: transB, depth: shape.depth, n: w, into: strips)
         }
         if whole < n {
             let rest = n - whole
@@ -61,6 +44,81 @@ extension Kernels {
             }
             gemm(transB: transB, m: rows, n: rest, k: shape.depth, a: unpacked, lda: shape.depth,
                  b: transB ? b + whole * ldb : b + whole, ldb: ldb, beta: 1, c: c + whole, ldc: ldc)
+        }
+    }
+
+    /// The column-block loop of the packed products: C[r, j] (+)= (A B)[r, j] + bias[r] for
+    /// j < `valid` (default: all `columns`, a multiple of 16), where `fill(j0, w, strips)` writes
+    /// columns j0 ..< j0 + w of B as `packStrips` lays them out. Columns from `valid` on are
+    /// computed but never stored (padding a caller added to reach whole 16s).
+    static func gemmPackedBlocks(_ shape: PackedRowPanels, a: UnsafePointer<Float>, columns: Int, valid: Int? = nil,
+                                 bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
+                                 path: GEMMPath, fill: (Int, Int, UnsafeMutablePointer<Float>) -> Void) {
+        precondition(columns % packedGEMMColumns == 0, "packed products need whole 16-column strips, got \(columns)")
+        let rows = shape.rows, paddedRows = shape.panels * PackedRowPanels.panelRows
+        let valid = valid ?? columns
+        let (blocks, width) = packedColumnBlocks(depth: shape.depth, whole: columns)
+        parallelFor(blocks) { range in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: paddedRows * width)
+            let strips = UnsafeMutablePointer<Float>.allocate(capacity: shape.depth * width)
+            defer { scratch.deallocate(); strips.deallocate() }
+            for block in range {
+                let j0 = block * width, w = min(width, columns - j0), stored = min(w, valid - j0)
+                fill(j0, w, strips)
+                gemmPackedStrips(shape, a: a, strips: strips, n: w, c: scratch, ldc: width, path: path)
+                guard stored > 0 else { continue }
+                for r in 0..<rows {
+                    let source = scratch + r * width, target = c + r * ldc + j0
+                    let offset = bias?[r] ?? 0
+                    if accumulate {
+                        for j in 0..<stored { target[j] += source[j] + offset }
+                    } else {
+                        for j in 0..<stored { target[j] = source[j] + offset }
+                    }
+                }
+            }
+        }
+    }
+
+    /// y (+)= conv(x, w) + bias for one image, any stride and padding, with w packed at load as
+    /// (Cout, K * K * Cin) rows in OHWI order (`packedWeight` of the `ohwiFromOIHW` layout):
+    /// im2col, but each column block is gathered straight into the micro-kernel's strips, so
+    /// there is no im2col buffer and no per-call packing of the weight (the strided convolutions
+    /// of the Cosmos encoder ran at ~75 GFLOP/s through polyphase shifted GEMMs, each of which
+    /// repacked both operands).
+    public static func conv2dPackedIm2col(_ g: Conv2dGeometry, input x: UnsafePointer<Float>, weight: PackedRowPanels,
+                                          packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                          output y: UnsafeMutablePointer<Float>, accumulate: Bool, path: GEMMPath = .best) {
+        let k = g.kernel, s = g.stride, p = g.padding, cin = g.inChannels, h = g.height, wi = g.width, wo = g.outWidth
+        precondition(weight.depth == k * k * cin && weight.rows == g.outChannels, "packed weight does not fit \(g)")
+        let n = g.outHeight * wo, columns = (n + packedGEMMColumns - 1) / packedGEMMColumns * packedGEMMColumns
+        gemmPackedBlocks(weight, a: packed, columns: columns, valid: n, bias: bias, c: y, ldc: n, accumulate: accumulate,
+                         path: path) { j0, w, strips in
+            var j = 0
+            while j < w {
+                let width = min(stripColumns, w - j), strip = strips + j * weight.depth
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * width) { corner in
+                    // Where each column's window starts (top-left tap); columns past n read nothing.
+                    let top = corner.baseAddress!, left = top + width
+                    for column in 0..<width {
+                        let pixel = j0 + j + column
+                        top[column] = pixel < n ? pixel / wo * s - p : -h - k
+                        left[column] = pixel % wo * s - p
+                    }
+                    for ky in 0..<k {
+                        for kx in 0..<k {
+                            for c in 0..<cin {
+                                let target = strip + ((ky * k + kx) * cin + c) * width, plane = x + c * h * wi
+                                for column in 0..<width {
+                                    let iy = top[column] + ky, ix = left[column] + kx
+                                    target[column] = iy >= 0 && iy < h && ix >= 0 && ix < wi ? plane[iy * wi + ix] : 0
+                                }
+                            }
+                        }
+                    }
+                }
+                j += width
+            }
         }
     }
 
@@ -81,8 +139,19 @@ extension Kernels {
                     let source = b + (j + column) * ldb
                     for d in 0..<depth { strip[d * w + column] = source[d] }
                 }
+            } else if w == stripColumns {
+                // Two vector copies per row: `update(from:count:)` would be a memmove call each.
+                for d in 0..<depth {
+                    let source = UnsafeRawPointer(b + d * ldb + j), target = UnsafeMutableRawPointer(strip + d * w)
+                    target.storeBytes(of: source.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+                    target.storeBytes(of: source.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self),
+                                      toByteOffset: 64, as: SIMD16<Float>.self)
+                }
             } else {
-                for d in 0..<depth { (strip + d * w).update(from: b + d * ldb + j, count: w) }
+                for d in 0..<depth {
+                    UnsafeMutableRawPointer(strip + d * w).storeBytes(
+                        of: UnsafeRawPointer(b + d * ldb + j).loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+                }
             }
             j += w
         }
