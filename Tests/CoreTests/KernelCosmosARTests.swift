@@ -34,11 +34,44 @@ final class CosmosARKernelTests: XCTestCase {
         }
     }
 
+    /// A block of a wider bf16 matrix (`rows(_:)` then `columns(_:)`, so rows are strided) added
+    /// into y (`accumulate`), for one row (GEMV) and many (GEMM) on every path: what the
+    /// feed-forward's hidden slices do.
+    func testBF16LinearOnAColumnBlockAddsToWhatYHolds() {
+        let (wide, deep) = (90, 700)
+        let bits = randomBF16(wide * deep, seed: 7)
+        bits.withUnsafeBufferPointer { b in
+            let full = BF16Matrix(rows: wide, columns: deep, bits: b.baseAddress!, owner: nil)
+            let block = full.rows(10..<80).columns(300..<650)
+            XCTAssertEqual(block.rowStride, deep)
+            for m in [1, 2, 30] {
+                let x = randomFloats(m * block.columns, seed: UInt64(m)), prior = randomFloats(m * block.rows, seed: 50 + UInt64(m))
+                var expected = [Float](repeating: 0, count: m * block.rows)
+                for i in 0..<m {
+                    for j in 0..<block.rows {
+                        var sum = 0.0
+                        for d in 0..<block.columns {
+                            let weight = Float(bitPattern: UInt32(b[(10 + j) * deep + 300 + d]) << 16)
+                            sum += Double(x[i * block.columns + d]) * Double(weight)
+                        }
+                        expected[i * block.rows + j] = prior[i * block.rows + j] + Float(sum)
+                    }
+                }
+                for path in GEMMPath.allCases where path.isAvailable {
+                    var y = prior
+                    Kernels.linearBF16(x, rows: m, ldx: block.columns, weight: block, into: &y, ldy: block.rows, accumulate: true, path: path)
+                    XCTAssertLessThan(zip(y, expected).map { abs($0 - $1) }.max()!, 1e-4, "\(m) rows on \(path)")
+                }
+            }
+        }
+    }
+
     func testCausalAttentionMatchesNaiveTwinForPrefillAndDecode() {
         for (heads, kvHeads, headDim) in [(4, 2, 16), (6, 2, 16), (6, 3, 40), (8, 1, 16), (4, 2, 128)] {
-            let capacity = 200
+            // (300, 100): 400 keys, two depth blocks of the packed values.
+            let capacity = 400
             let keys = randomFloats(kvHeads * capacity * headDim, seed: 1), values = randomFloats(kvHeads * capacity * headDim, seed: 2)
-            for (start, count) in [(0, 150), (130, 1), (64, 70)] {
+            for (start, count) in [(0, 150), (130, 1), (64, 70), (300, 100)] {
                 let q = randomFloats(count * heads * headDim, seed: 3)
                 var fast = [Float](repeating: 0, count: count * heads * headDim), slow = fast
                 Kernels.causalAttention(q: q, keys: keys, values: values, start: start, count: count, heads: heads, kvHeads: kvHeads,

@@ -21,14 +21,14 @@ extension Kernels {
     /// Output columns one thread packs per depth block (256 x 256 float32 = 256 KB, in L2).
     static let bf16ColumnBlock = 256
 
-    /// y (m x w.rows, row stride ldy) = x (m x w.columns, row stride ldx) * w^T. `path` picks the
-    /// GEMM's micro-kernels (GEMMPath.swift).
+    /// y (m x w.rows, row stride ldy) = x (m x w.columns, row stride ldx) * w^T, or with
+    /// `accumulate` y += x * w^T. `path` picks the GEMM's micro-kernels (GEMMPath.swift).
     public static func linearBF16(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, weight w: BF16Matrix,
-                                  into y: UnsafeMutablePointer<Float>, ldy: Int, path: GEMMPath = .best) {
+                                  into y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool = false, path: GEMMPath = .best) {
         if m <= 2 {
-            for r in 0..<m { gemvBF16(x + r * ldx, weight: w, into: y + r * ldy) }
+            for r in 0..<m { gemvBF16(x + r * ldx, weight: w, into: y + r * ldy, accumulate: accumulate) }
         } else {
-            gemmBF16(x, rows: m, ldx: ldx, weight: w, into: y, ldy: ldy, path: path)
+            gemmBF16(x, rows: m, ldx: ldx, weight: w, into: y, ldy: ldy, accumulate: accumulate, path: path)
         }
     }
 
@@ -39,7 +39,7 @@ extension Kernels {
             for j in 0..<w.rows {
                 var sum = 0.0
                 for d in 0..<w.columns {
-                    sum += Double(x[i * ldx + d]) * Double(Float(bitPattern: UInt32(w.bits[j * w.columns + d]) << 16))
+                    sum += Double(x[i * ldx + d]) * Double(Float(bitPattern: UInt32(w.bits[j * w.rowStride + d]) << 16))
                 }
                 y[i * ldy + j] = Float(sum)
             }
@@ -49,7 +49,7 @@ extension Kernels {
     // MARK: GEMM (many rows)
 
     static func gemmBF16(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, weight w: BF16Matrix,
-                         into y: UnsafeMutablePointer<Float>, ldy: Int, path: GEMMPath) {
+                         into y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool, path: GEMMPath) {
         let n = w.rows
         // Column blocks are the unit of work: each thread writes its own columns of Y.
         let perThread = (n + threadCount - 1) / threadCount
@@ -59,8 +59,10 @@ extension Kernels {
             let scratch = PackedBScratch(columns: block)
             for b in range {
                 let n0 = b * block, nb = min(block, n - n0)
-                gemmPackedB(m: m, n: nb, k: w.columns, a: x, lda: ldx, c: y + n0, ldc: ldy, scratch: scratch, path: path) { depth, packed in
+                gemmPackedB(m: m, n: nb, k: w.columns, a: x, lda: ldx, c: y + n0, ldc: ldy, scratch: scratch, accumulate: accumulate,
+                            path: path) { depth, packed in
                     packSliversBF16(w, rows: n0..<(n0 + nb), depth: depth, into: packed)
+                    return UnsafePointer(packed)
                 }
             }
         }
@@ -83,23 +85,26 @@ extension Kernels {
     }
 
     /// C (m x n, row stride ldc) = A (m x k, row stride lda) * B on the calling thread, where
-    /// `pack(depthRange, packed)` writes B's rows `depthRange` (at most 256) as 16-column slivers
-    /// (sliver s at packed + s * 16 * 256, element [d][j] at d * 16 + j, zero past column n).
+    /// `pack(depthRange, packed)` returns B's rows `depthRange` (at most 256) as 16-column slivers
+    /// (sliver s at + s * 16 * 256, element [d][j] at d * 16 + j, zero past column n): usually
+    /// `packed`, the scratch it wrote them into, or a copy packed ahead of time.
     /// Depth blocks of 256; rows in panels of 6 (the last padded through a zeroed copy).
+    /// `accumulate`: C += A * B.
     @inline(__always)
     static func gemmPackedB(m: Int, n: Int, k: Int, a x: UnsafePointer<Float>, lda ldx: Int,
-                            c y: UnsafeMutablePointer<Float>, ldc ldy: Int, scratch: PackedBScratch, path: GEMMPath = .best,
-                            pack: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+                            c y: UnsafeMutablePointer<Float>, ldc ldy: Int, scratch: PackedBScratch, accumulate addsToC: Bool = false,
+                            path: GEMMPath = .best, pack: (Range<Int>, UnsafeMutablePointer<Float>) -> UnsafePointer<Float>) {
         if path == .avx512 {
-            return gemmPackedBAVX512(m: m, n: n, k: k, a: x, lda: ldx, c: y, ldc: ldy, scratch: scratch, pack: pack)
+            return gemmPackedBAVX512(m: m, n: n, k: k, a: x, lda: ldx, c: y, ldc: ldy, scratch: scratch, accumulate: addsToC,
+                                     pack: pack)
         }
         let kc = bf16DepthBlock, slivers = (n + 15) / 16
-        let (packed, edgeRows, tile) = (scratch.packed, scratch.edgeRows, scratch.tile)
+        let (edgeRows, tile) = (scratch.edgeRows, scratch.tile)
         var k0 = 0
         while k0 < k {
             let depth = min(kc, k - k0)
-            pack(k0..<(k0 + depth), packed)
-            let accumulate = k0 > 0
+            let packed = pack(k0..<(k0 + depth), scratch.packed)
+            let accumulate = k0 > 0 || addsToC
             var i0 = 0
             while i0 < m {
                 let panelRows = min(6, m - i0)
@@ -113,7 +118,7 @@ extension Kernels {
                 for s in 0..<slivers {
                     let columns = min(16, n - 16 * s)
                     let c = y + i0 * ldy + 16 * s
-                    let bp = UnsafePointer(packed + s * 16 * kc)
+                    let bp = packed + s * 16 * kc
                     if panelRows == 6 && columns == 16 {
                         microKernelBF16(depth: depth, a: a, lda: lda, b: bp, c: c, ldc: ldy, accumulate: accumulate)
                     } else {
@@ -141,7 +146,7 @@ extension Kernels {
             for j in 0..<16 {
                 let row = rows.lowerBound + 16 * s + j
                 if row < rows.upperBound {
-                    let source = w.bits + row * w.columns + depth.lowerBound
+                    let source = w.bits + row * w.rowStride + depth.lowerBound
                     var d = 0
                     while d + 8 <= depth.count {
                         let wide = widenBF16(source + d)
@@ -201,17 +206,17 @@ extension Kernels {
 
     // MARK: GEMV (one row)
 
-    /// y (w.rows) = w x (w.columns): each weight read once, four rows at a time so that each
-    /// load of x serves four rows; threads take contiguous blocks of rows.
-    static func gemvBF16(_ x: UnsafePointer<Float>, weight w: BF16Matrix, into y: UnsafeMutablePointer<Float>) {
-        let n = w.rows, k = w.columns
+    /// y (w.rows) = w x (w.columns), or y += w x with `accumulate`: each weight read once, four
+    /// rows at a time so that each load of x serves four rows; threads take contiguous blocks of rows.
+    static func gemvBF16(_ x: UnsafePointer<Float>, weight w: BF16Matrix, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        let n = w.rows, k = w.columns, stride = w.rowStride
         let groups = (n + 3) / 4
         // ~64 KB of weights per thread at least, or waking threads costs more than it saves.
         parallelFor(groups, minimumPerThread: max(1, 8192 / max(1, k))) { range in
             for g in range {
                 let r0 = 4 * g
                 if r0 + 4 <= n {
-                    let p0 = w.bits + r0 * k, p1 = p0 + k, p2 = p1 + k, p3 = p2 + k
+                    let p0 = w.bits + r0 * stride, p1 = p0 + stride, p2 = p1 + stride, p3 = p2 + stride
                     var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
                     var d = 0
                     while d + 8 <= k {
@@ -231,10 +236,14 @@ extension Kernels {
                         t3 += Float(bitPattern: UInt32(p3[d]) << 16) * v
                         d += 1
                     }
-                    y[r0] = t0; y[r0 + 1] = t1; y[r0 + 2] = t2; y[r0 + 3] = t3
+                    if accumulate {
+                        y[r0] += t0; y[r0 + 1] += t1; y[r0 + 2] += t2; y[r0 + 3] += t3
+                    } else {
+                        y[r0] = t0; y[r0 + 1] = t1; y[r0 + 2] = t2; y[r0 + 3] = t3
+                    }
                 } else {
                     for r in r0..<n {
-                        let p = w.bits + r * k
+                        let p = w.bits + r * stride
                         var s = SIMD8<Float>(), d = 0
                         while d + 8 <= k {
                             s.addProduct(widenBF16(p + d), UnsafeRawPointer(x + d).loadUnaligned(as: SIMD8<Float>.self))
@@ -242,7 +251,7 @@ extension Kernels {
                         }
                         var t = s.sum()
                         while d < k { t += Float(bitPattern: UInt32(p[d]) << 16) * x[d]; d += 1 }
-                        y[r] = t
+                        y[r] = accumulate ? y[r] + t : t
                     }
                 }
             }

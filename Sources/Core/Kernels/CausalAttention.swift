@@ -9,70 +9,80 @@ extension Kernels {
     ///   (each kv head serves consecutive query heads, as `repeat_interleave`).
     /// - The query at position p sees keys 0 ... p. Scores are scaled by `scale`.
     ///
-    /// Blocks of 64 queries of one head are one job: scores = Q K^T and out = P V are GEMMs, so
-    /// prefill and scoring run at GEMM speed; a decode step (count 1) is the same with one row.
+    /// Keys and values are packed for the GEMMs once per kv head, up front (keys scaled, as
+    /// the B operand of Q K^T; values as the B operand of P V, a depth block of 256 keys at a
+    /// time), and shared by the query heads of the group and every block of queries. Packed
+    /// per block of 64 queries instead, attention was a sixth of a 2048-code prefill: each
+    /// packed float then served only ~128 multiply-adds. Blocks of 64 queries of one head are
+    /// one job: scores = Q K^T and out = P V are GEMMs, so prefill and scoring run at GEMM speed.
     public static func causalAttention(q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
                                        start: Int, count: Int, heads: Int, kvHeads: Int, headDim: Int, capacity: Int,
                                        scale: Float, out: UnsafeMutablePointer<Float>) {
-        if count <= 2 {
+        if count <= 2 || headDim > bf16DepthBlock {
             return attendFewQueries(q: q, keys: keys, values: values, start: start, count: count, heads: heads, kvHeads: kvHeads,
                                     headDim: headDim, capacity: capacity, scale: scale, out: out)
         }
-        let block = 64
+        let block = 64, kc = bf16DepthBlock
         let blocksPerHead = (count + block - 1) / block
         let width = heads * headDim
         let group = heads / kvHeads
         let end = start + count
+        // Keys: slivers of 16 keys, each (headDim x 16) at a stride of 16 x 256 (`gemmPackedB`'s).
+        let keySlivers = (end + 15) / 16, keyFloats = keySlivers * 16 * kc
+        // Values: per depth block of 256 keys, headDim / 16 slivers of (256 x 16).
+        let valueSlivers = (headDim + 15) / 16, depthBlocks = (end + kc - 1) / kc
+        let valueFloats = depthBlocks * valueSlivers * 16 * kc
+        let packedKeys = UnsafeMutablePointer<Float>.allocate(capacity: kvHeads * keyFloats)
+        let packedValues = UnsafeMutablePointer<Float>.allocate(capacity: kvHeads * valueFloats)
+        defer { packedKeys.deallocate(); packedValues.deallocate() }
+        parallelFor(kvHeads) { range in
+            for kv in range {
+                let k = keys + kv * capacity * headDim, v = values + kv * capacity * headDim
+                let pk = packedKeys + kv * keyFloats, pv = packedValues + kv * valueFloats
+                for key in 0..<(keySlivers * 16) {
+                    let sliver = pk + (key / 16) * 16 * kc + key % 16
+                    if key < end {
+                        let source = k + key * headDim
+                        for d in 0..<headDim { sliver[d * 16] = source[d] * scale }
+                    } else {
+                        for d in 0..<headDim { sliver[d * 16] = 0 }
+                    }
+                }
+                for b in 0..<depthBlocks {
+                    for s in 0..<valueSlivers {
+                        let sliver = pv + (b * valueSlivers + s) * 16 * kc
+                        let columns = min(16, headDim - 16 * s)
+                        for d in 0..<min(kc, end - b * kc) {
+                            let row = v + (b * kc + d) * headDim + 16 * s, target = sliver + d * 16
+                            for j in 0..<columns { target[j] = row[j] }
+                            for j in columns..<16 { target[j] = 0 }
+                        }
+                    }
+                }
+            }
+        }
         let workers = threadCount
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: workers * block * end)
         defer { scratch.deallocate() }
         parallelChunks(heads * blocksPerHead) { range, worker in
             let scores = scratch + worker * block * end
-            let packing = PackedBScratch(columns: max(headDim, 16))
+            let edges = PackedBScratch(columns: 16)
             for job in range {
                 let h = job / blocksPerHead, b = job % blocksPerHead
                 let i0 = b * block, rows = min(block, count - i0)
                 let seen = start + i0 + rows  // keys the last query of the block sees
                 let kv = h / group
-                let k = keys + kv * capacity * headDim, v = values + kv * capacity * headDim
-                // scores = Q K^T, 16 keys at a time (the packing's column count is headDim wide
-                // at least, so the key dimension runs in blocks of that many keys).
-                var j0 = 0
-                while j0 < seen {
-                    let keysHere = min(packing.columns, seen - j0)
-                    gemmPackedB(m: rows, n: keysHere, k: headDim, a: q + i0 * width + h * headDim, lda: width,
-                                c: scores + j0, ldc: seen, scratch: packing) { depth, packed in
-                        for key in 0..<keysHere {
-                            let source = k + (j0 + key) * headDim
-                            let sliver = packed + (key / 16) * 16 * bf16DepthBlock + key % 16
-                            for d in depth { sliver[(d - depth.lowerBound) * 16] = source[d] * scale }
-                        }
-                        for key in keysHere..<((keysHere + 15) / 16 * 16) {
-                            let sliver = packed + (key / 16) * 16 * bf16DepthBlock + key % 16
-                            for d in 0..<depth.count { sliver[d * 16] = 0 }
-                        }
-                    }
-                    j0 += keysHere
-                }
+                gemmPackedB(m: rows, n: seen, k: headDim, a: q + i0 * width + h * headDim, lda: width,
+                            c: scores, ldc: seen, scratch: edges) { _, _ in UnsafePointer(packedKeys + kv * keyFloats) }
                 for r in 0..<rows {
                     let visible = start + i0 + r + 1
                     let row = scores + r * seen
                     for j in visible..<seen { row[j] = -.infinity }
                 }
                 softmaxRows(scores, rows: rows, width: seen)
-                // out = P V: V's rows are the depth, its headDim columns the slivers.
+                let values = packedValues + kv * valueFloats
                 gemmPackedB(m: rows, n: headDim, k: seen, a: scores, lda: seen, c: out + i0 * width + h * headDim, ldc: width,
-                            scratch: packing) { depth, packed in
-                    for s in 0..<((headDim + 15) / 16) {
-                        let sliver = packed + s * 16 * bf16DepthBlock
-                        let columns = min(16, headDim - 16 * s)
-                        for d in depth {
-                            let row = v + d * headDim + 16 * s, target = sliver + (d - depth.lowerBound) * 16
-                            for j in 0..<columns { target[j] = row[j] }
-                            for j in columns..<16 { target[j] = 0 }
-                        }
-                    }
-                }
+                            scratch: edges) { depth, _ in UnsafePointer(values + depth.lowerBound / kc * valueSlivers * 16 * kc) }
             }
         }
     }

@@ -35,7 +35,12 @@ extension Kernels {
             total += Double(e)
         }
         let inverse = Float(1 / total)
-        for j in 0..<count { x[j] *= inverse }
+        // Subnormal weights would cost a microcode assist in every product that reads them
+        // (see `softmaxRows`); they are below 1e-38 of the total.
+        for j in 0..<count {
+            let p = x[j] * inverse
+            x[j] = p < .leastNormalMagnitude ? 0 : p
+        }
     }
 
     /// Causal attention along time, separately at every position: query frame i attends to key
@@ -72,7 +77,10 @@ extension Kernels {
                             w[j * width + p] = e
                             total += e
                         }
-                        for j in 0...i { w[j * width + p] /= total }
+                        for j in 0...i {
+                            let weight = w[j * width + p] / total
+                            w[j * width + p] = weight < .leastNormalMagnitude ? 0 : weight  // no subnormals (softmaxRows)
+                        }
                     }
                     for c in 0..<channels {
                         let o = out + i * frame + c * n + range.lowerBound

@@ -13,20 +13,19 @@ extension Kernels {
     /// A's 12 rows packed side by side first (AVX512SliverKernels.tile12x32 says why). A last
     /// odd sliver runs as 12 x 16; tiles with fewer rows or columns go through a padded copy of C.
     static func gemmPackedBAVX512(m: Int, n: Int, k: Int, a x: UnsafePointer<Float>, lda ldx: Int,
-                                  c y: UnsafeMutablePointer<Float>, ldc ldy: Int, scratch: PackedBScratch,
-                                  pack: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+                                  c y: UnsafeMutablePointer<Float>, ldc ldy: Int, scratch: PackedBScratch, accumulate addsToC: Bool,
+                                  pack: (Range<Int>, UnsafeMutablePointer<Float>) -> UnsafePointer<Float>) {
         #if arch(x86_64)
         typealias Tiles = AVX512SliverKernels
         let kc = bf16DepthBlock, slivers = (n + 15) / 16, tileRows = Tiles.packedTileRows
-        let packed = scratch.packed
         let packedRows = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * kc)
         let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * 32)
         defer { packedRows.deallocate(); tile.deallocate() }
         var k0 = 0
         while k0 < k {
             let depth = min(kc, k - k0)
-            pack(k0..<(k0 + depth), packed)
-            let accumulate = k0 > 0
+            let packed = pack(k0..<(k0 + depth), scratch.packed)
+            let accumulate = k0 > 0 || addsToC
             var i0 = 0
             while i0 < m {
                 let rows = min(tileRows, m - i0)
@@ -37,7 +36,7 @@ extension Kernels {
                     let pair = s + 1 < slivers
                     let width = pair ? 32 : 16, columns = min(width, n - 16 * s)
                     let c = y + i0 * ldy + 16 * s
-                    let b0 = UnsafePointer(packed + s * 16 * kc), b1 = b0 + 16 * kc
+                    let b0 = packed + s * 16 * kc, b1 = b0 + 16 * kc
                     if rows == tileRows && columns == width {
                         if pair {
                             Tiles.tile12x32(depth: depth, a: a, b0: b0, b1: b1, c: c, ldc: ldy, accumulate: accumulate)

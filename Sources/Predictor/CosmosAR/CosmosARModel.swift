@@ -114,29 +114,31 @@ extension CosmosARModel {
     struct FeedForward {
         let w1: BF16Matrix, w2: BF16Matrix, w3: BF16Matrix
 
-        /// Adds w2(silu(w1 x) * w3 x) to `h` row by row; x and h are (count, dim). Rows go in
-        /// blocks so the two (rows, ffn) intermediates stay small (3072 x 14336 would be 176 MB each).
+        /// Hidden units computed together: the (rows, hidden) intermediates of the whole width
+        /// would be 176 MB each at 3072 rows, so the hidden layer goes in slices of 2048: each
+        /// slice's gate and up (w1, w3 rows), then its part of the output (w2 columns), added
+        /// to h. Every weight is widened once per call, for all rows at once (row blocks had
+        /// each block widen all three matrices again).
+        static let hiddenSlice = 2048
+
+        /// Adds w2(silu(w1 x) * w3 x) to `h`; x and h are (count, dim).
         func add(_ x: UnsafePointer<Float>, count: Int, dim: Int, to h: UnsafeMutablePointer<Float>) {
-            let hidden = w1.rows, block = 768
-            var gate = [Float](repeating: 0, count: min(count, block) * hidden)
+            let hidden = w1.rows, slice = min(hidden, Self.hiddenSlice)
+            var gate = [Float](repeating: 0, count: count * slice)
             var up = gate
-            var down = [Float](repeating: 0, count: min(count, block) * dim)
-            var r0 = 0
-            while r0 < count {
-                let rows = min(block, count - r0)
-                gate.withUnsafeMutableBufferPointer { g in
-                    up.withUnsafeMutableBufferPointer { u in
-                        down.withUnsafeMutableBufferPointer { d in
-                            Kernels.linearBF16(x + r0 * dim, rows: rows, ldx: dim, weight: w1, into: g.baseAddress!, ldy: hidden)
-                            Kernels.linearBF16(x + r0 * dim, rows: rows, ldx: dim, weight: w3, into: u.baseAddress!, ldy: hidden)
-                            Kernels.swiGLU(gate: g.baseAddress!, up: u.baseAddress!, count: rows * hidden)
-                            Kernels.linearBF16(g.baseAddress!, rows: rows, ldx: hidden, weight: w2, into: d.baseAddress!, ldy: dim)
-                            let out = h + r0 * dim
-                            for i in 0..<(rows * dim) { out[i] += d[i] }
-                        }
+            gate.withUnsafeMutableBufferPointer { g in
+                up.withUnsafeMutableBufferPointer { u in
+                    var h0 = 0
+                    while h0 < hidden {
+                        let units = h0..<min(hidden, h0 + slice)
+                        Kernels.linearBF16(x, rows: count, ldx: dim, weight: w1.rows(units), into: g.baseAddress!, ldy: units.count)
+                        Kernels.linearBF16(x, rows: count, ldx: dim, weight: w3.rows(units), into: u.baseAddress!, ldy: units.count)
+                        Kernels.swiGLU(gate: g.baseAddress!, up: u.baseAddress!, count: count * units.count)
+                        Kernels.linearBF16(g.baseAddress!, rows: count, ldx: units.count, weight: w2.columns(units), into: h,
+                                           ldy: dim, accumulate: true)
+                        h0 = units.upperBound
                     }
                 }
-                r0 += rows
             }
         }
     }
