@@ -89,14 +89,22 @@ struct TemporalConv {
         bias = conv("bias", shape: [outChannels]).data
     }
 
-    /// x: (T, in, H, W) -> (To, out, H, W)
-    func callAsFunction(_ x: Tensor) -> Tensor {
+    /// x: (T, in, H, W) -> (To, out, H, W), plus `residual` (added while the output is written).
+    func callAsFunction(_ x: Tensor, adding residual: Tensor? = nil) -> Tensor {
         precondition(x.channels == inChannels, "temporal conv \(inChannels)->\(outChannels) given \(x.shape)")
         let g = CausalTemporalGeometry(inChannels: inChannels, outChannels: outChannels, frames: x.frames, plane: x.plane,
                                        kernel: kernel, stride: stride)
-        return Tensor.clip([g.outFrames, outChannels, x.height, x.width]) { y in
+        let shape = [g.outFrames, outChannels, x.height, x.width]
+        if let residual { precondition(residual.shape == shape, "adding \(residual.shape) to \(g)") }
+        return Tensor.clip(shape) { y in
             x.data.withUnsafeBufferPointer { xp in
-                Kernels.causalTemporalConvPacked(g, input: xp.baseAddress!, weights: weights, bias: bias, output: y)
+                guard let residual else {
+                    return Kernels.causalTemporalConvPacked(g, input: xp.baseAddress!, weights: weights, bias: bias, output: y)
+                }
+                residual.data.withUnsafeBufferPointer {
+                    Kernels.causalTemporalConvPacked(g, input: xp.baseAddress!, weights: weights, bias: bias, output: y,
+                                                     adding: $0.baseAddress!)
+                }
             }
         }
     }
@@ -112,7 +120,7 @@ struct FactorizedConv {
         temporal = TemporalConv(scope.child(1), inChannels: outChannels, outChannels: outChannels)
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor { temporal(spatial(x)) }
+    func callAsFunction(_ x: Tensor, adding residual: Tensor? = nil) -> Tensor { temporal(spatial(x), adding: residual) }
 }
 
 /// GroupNorm with one group (eps 1e-6) applied to each frame on its own: mean and variance
@@ -168,10 +176,8 @@ struct ResBlock3D {
 
     func callAsFunction(_ x: Tensor) -> Tensor {
         let h = conv1(norm1(x, swish: true))
-        var out = conv2(norm2(h, swish: true))
-        if let ninShortcut { return ninShortcut(x, adding: out) }
-        out.add(x)
-        return out
+        if let ninShortcut { return ninShortcut(x, adding: conv2(norm2(h, swish: true))) }
+        return conv2(norm2(h, swish: true), adding: x)
     }
 }
 
@@ -338,9 +344,7 @@ struct Upsample {
                 }
                 x = Tensor(shape: [2 * x.frames - 1] + Array(x.shape.dropFirst()), data: data)
             }
-            var y = conv1(x)
-            y.add(x)
-            x = y
+            x = conv1(x, adding: x)
         }
         if doublesSpace {
             let (h, w) = (x.height, x.width)

@@ -21,7 +21,8 @@ extension Kernels {
     /// C[r, j] (+)= sum_d A[r, d] B[d, j] + bias[r] for r < shape.rows, j < n, with A packed as
     /// `shape` (see `PackedRowPanels.pack`). B: (depth x n), row stride ldb, or with `transB`
     /// stored as its transpose (n x depth, row stride ldb); C row stride ldc.
-    /// `accumulate` adds to what C holds. Split over the cores by column blocks; columns past
+    /// `accumulate` adds to what C holds; `residual` (row stride ldc) is added too, in the same
+    /// pass (a residual block's skip connection). Split over the cores by column blocks; columns past
     /// the last whole 16 go through `gemm`'s path on an unpacked copy (`unpacked`, (rows x depth)).
     ///
     /// Each block of B is first copied into contiguous strips (`packStrips`): read in place, a
@@ -30,17 +31,21 @@ extension Kernels {
     /// product ran at a third of the FMA peak that way (`bench --only gemm`).
     public static func gemmPackedBias(_ shape: PackedRowPanels, a: UnsafePointer<Float>, unpacked: UnsafePointer<Float>,
                                       b: UnsafePointer<Float>, ldb: Int, transB: Bool = false, n: Int, bias: UnsafePointer<Float>?,
-                                      c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, path: GEMMPath = .best) {
+                                      c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, adding residual: UnsafePointer<Float>? = nil,
+                                      path: GEMMPath = .best) {
         let rows = shape.rows
         let whole = n / packedGEMMColumns * packedGEMMColumns
-        gemmPackedBlocks(shape, a: a, columns: whole, bias: bias, c: c, ldc: ldc, accumulate: accumulate, path: path) { j0, w, strips in
+        gemmPackedBlocks(shape, a: a, columns: whole, bias: bias, c: c, ldc: ldc, accumulate: accumulate, adding: residual,
+                         path: path) { j0, w, strips in
             packStrips(transB ? b + j0 * ldb : b + j0, ldb: ldb, transposed: transB, depth: shape.depth, n: w, into: strips)
         }
         if whole < n {
             let rest = n - whole
             for r in 0..<rows {
                 let target = c + r * ldc + whole
-                for j in 0..<rest { target[j] = (accumulate ? target[j] : 0) + (bias?[r] ?? 0) }
+                for j in 0..<rest {
+                    target[j] = (accumulate ? target[j] : 0) + (bias?[r] ?? 0) + (residual?[r * ldc + whole + j] ?? 0)
+                }
             }
             gemm(transB: transB, m: rows, n: rest, k: shape.depth, a: unpacked, lda: shape.depth,
                  b: transB ? b + whole * ldb : b + whole, ldb: ldb, beta: 1, c: c + whole, ldc: ldc)
@@ -50,10 +55,12 @@ extension Kernels {
     /// The column-block loop of the packed products: C[r, j] (+)= (A B)[r, j] + bias[r] for
     /// j < `valid` (default: all `columns`, a multiple of 16), where `fill(j0, w, strips)` writes
     /// columns j0 ..< j0 + w of B as `packStrips` lays them out. Columns from `valid` on are
-    /// computed but never stored (padding a caller added to reach whole 16s).
+    /// computed but never stored (padding a caller added to reach whole 16s). `residual` (row
+    /// stride ldc) is added while storing.
     static func gemmPackedBlocks(_ shape: PackedRowPanels, a: UnsafePointer<Float>, columns: Int, valid: Int? = nil,
                                  bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
-                                 path: GEMMPath, fill: (Int, Int, UnsafeMutablePointer<Float>) -> Void) {
+                                 adding residual: UnsafePointer<Float>? = nil, path: GEMMPath,
+                                 fill: (Int, Int, UnsafeMutablePointer<Float>) -> Void) {
         precondition(columns % packedGEMMColumns == 0, "packed products need whole 16-column strips, got \(columns)")
         let rows = shape.rows, paddedRows = shape.panels * PackedRowPanels.panelRows
         let valid = valid ?? columns
@@ -70,7 +77,14 @@ extension Kernels {
                 for r in 0..<rows {
                     let source = scratch + r * width, target = c + r * ldc + j0
                     let offset = bias?[r] ?? 0
-                    if accumulate {
+                    if let residual {
+                        let skip = residual + r * ldc + j0
+                        if accumulate {
+                            for j in 0..<stored { target[j] += source[j] + offset + skip[j] }
+                        } else {
+                            for j in 0..<stored { target[j] = source[j] + offset + skip[j] }
+                        }
+                    } else if accumulate {
                         for j in 0..<stored { target[j] += source[j] + offset }
                     } else {
                         for j in 0..<stored { target[j] = source[j] + offset }
@@ -195,9 +209,10 @@ extension Kernels {
     /// `PackedTemporalWeights`): one product per output frame, of depth kt * Cin, except for the first frames: where r + 1 leading taps
     /// all read frame 0 (a replicated copy), their weights are summed at load, so those frames
     /// cost (kt - r) * Cin (at 3 latent frames, 6 instead of 9 units of work).
+    /// `residual` (the output's shape) is added in the same pass.
     public static func causalTemporalConvPacked(
         _ g: CausalTemporalGeometry, input x: UnsafePointer<Float>, weights: PackedTemporalWeights,
-        bias: UnsafePointer<Float>?, output y: UnsafeMutablePointer<Float>
+        bias: UnsafePointer<Float>?, output y: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>? = nil
     ) {
         precondition(weights.kernel == g.kernel && weights.inChannels == g.inChannels, "weights do not fit \(g)")
         let frameIn = g.inChannels * g.plane, frameOut = g.outChannels * g.plane
@@ -208,7 +223,7 @@ extension Kernels {
                 variant.unpacked.withUnsafeBufferPointer { unpacked in
                     gemmPackedBias(variant.shape, a: packed.baseAddress!, unpacked: unpacked.baseAddress!,
                                    b: x + max(0, first) * frameIn, ldb: g.plane, n: g.plane, bias: bias,
-                                   c: y + t * frameOut, ldc: g.plane, accumulate: false)
+                                   c: y + t * frameOut, ldc: g.plane, accumulate: false, adding: residual.map { $0 + t * frameOut })
                 }
             }
         }
