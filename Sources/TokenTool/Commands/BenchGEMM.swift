@@ -10,6 +10,8 @@ enum GEMMBench {
     /// tokenizer-like packed product (256 outputs, depth 3 x 256, 64 x 64 pixels).
     static let linear = (m: 3072, n: 4096, k: 4096)
     static let packed = (rows: 256, depth: 768, n: 4096)
+    /// (frame size, channels) of the Winograd convolutions timed.
+    static let winograd = [(64, 256), (32, 512), (64, 512)]
 
     static func run(runs: Int, json: String?) throws {
         let paths = GEMMPath.allCases.filter(\.isAvailable)
@@ -40,6 +42,24 @@ enum GEMMBench {
             }
         }
 
+        // Winograd F(4x4) 3x3 convolutions at the Cosmos tokenizer's two sizes, in direct-
+        // convolution FLOPs (9 multiply-adds per output and input channel).
+        var bestWinograd = [String: Double]()
+        for (size, channels) in winograd {
+            let g = Conv2dGeometry(inChannels: channels, outChannels: channels, height: size, width: size, kernel: 3, padding: 1)
+            let weight = (0..<g.weightCount).map { _ in random() }, image = (0..<g.inputCount).map { _ in random() }
+            let u = Kernels.winogradFilter(ohwi: weight, outChannels: channels, inChannels: channels, tile: .f4x4)
+            var out = [Float](repeating: 0, count: g.outputCount)
+            var best = Double.infinity
+            for _ in 0..<max(3, runs) {
+                let start = Date()
+                u.withUnsafeBufferPointer { Kernels.conv2dWinograd(g, tile: .f4x4, input: image, transformedWeight: $0.baseAddress!, bias: nil, output: &out) }
+                best = min(best, Date().timeIntervalSince(start))
+            }
+            bestWinograd["gemm.winograd_f4x4_\(size)x\(size)x\(channels)_gflops_per_second"] =
+                2.0 * 9 * Double(channels * channels * size * size) / best / 1e9
+        }
+
         let linearFLOPs = 2.0 * Double(linear.m * linear.n * linear.k)
         let packedFLOPs = 2.0 * Double(packed.rows * packed.n * packed.depth)
         var results: [(String, Any)] = [("gemm.best_path", GEMMPath.best.rawValue)]
@@ -50,6 +70,7 @@ enum GEMMBench {
                 ("\(key).packed_fp32_gflops_per_second", packedFLOPs / bestPacked[path]! / 1e9),
             ]
         }
+        results += bestWinograd.sorted { $0.key < $1.key }.map { ($0.key, $0.value as Any) }
         results += [("gemm.fma_peak_avx2_gflops_per_second", Kernels.fmaPeak())]
         if let peak = Kernels.fmaPeakAVX512() { results += [("gemm.fma_peak_avx512_gflops_per_second", peak)] }
         results += [
