@@ -55,14 +55,24 @@ extension Kernels {
         let perThread = (n + threadCount - 1) / threadCount
         let block = min(path == .avx512 ? bf16ColumnBlockAVX512 : bf16ColumnBlock, max(16, (perThread + 15) / 16 * 16))
         let blocks = (n + block - 1) / block
+        // On the AVX-512 path X is packed once for every column block (each block read its rows
+        // packed again: n / 512 times, 28 for a 14336-wide layer).
+        let packedX = path == .avx512 && blocks > 1 ? packRowTilesAVX512(x, rows: m, ldx: ldx, depth: w.columns) : nil
+        defer { packedX?.deallocate() }
         parallelFor(blocks) { range in
             let scratch = PackedBScratch(columns: block)
             for b in range {
                 let n0 = b * block, nb = min(block, n - n0)
-                gemmPackedB(m: m, n: nb, k: w.columns, a: x, lda: ldx, c: y + n0, ldc: ldy, scratch: scratch, accumulate: accumulate,
-                            path: path) { depth, packed in
+                let pack = { (depth: Range<Int>, packed: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> in
                     packSliversBF16(w, rows: n0..<(n0 + nb), depth: depth, into: packed)
                     return UnsafePointer(packed)
+                }
+                if let packedX {
+                    gemmPackedBAVX512(m: m, n: nb, k: w.columns, a: x, lda: ldx, packedA: UnsafePointer(packedX), c: y + n0, ldc: ldy,
+                                      scratch: scratch, accumulate: accumulate, pack: pack)
+                } else {
+                    gemmPackedB(m: m, n: nb, k: w.columns, a: x, lda: ldx, c: y + n0, ldc: ldy, scratch: scratch,
+                                accumulate: accumulate, path: path, pack: pack)
                 }
             }
         }

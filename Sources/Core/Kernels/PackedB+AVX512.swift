@@ -12,12 +12,36 @@ extension Kernels {
     /// slivers, depth blocks of 256), computed in tiles of 12 rows by two slivers (32 columns),
     /// A's 12 rows packed side by side first (AVX512SliverKernels.tile12x32 says why). A last
     /// odd sliver runs as 12 x 16; tiles with fewer rows or columns go through a padded copy of C.
-    static func gemmPackedBAVX512(m: Int, n: Int, k: Int, a x: UnsafePointer<Float>, lda ldx: Int,
+    /// A (rows x depth, row stride ldx) in the layout `gemmPackedBAVX512` reads with `packedA`:
+    /// tile t (rows 12t ..< 12t + 12) and depth block b (256 deep) at (t * depthBlocks + b) *
+    /// 12 * 256, as `AVX512SliverKernels.packRows` writes it. The caller deallocates it.
+    static func packRowTilesAVX512(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, depth k: Int) -> UnsafeMutablePointer<Float> {
+        #if arch(x86_64)
+        let kc = bf16DepthBlock, tileRows = AVX512SliverKernels.packedTileRows
+        let tiles = (m + tileRows - 1) / tileRows, depthBlocks = (k + kc - 1) / kc
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: tiles * depthBlocks * tileRows * kc)
+        parallelFor(tiles) { range in
+            for t in range {
+                for b in 0..<depthBlocks {
+                    AVX512SliverKernels.packRows(x + t * tileRows * ldx + b * kc, lda: ldx, rows: min(tileRows, m - t * tileRows),
+                                                 depth: min(kc, k - b * kc), into: packed + (t * depthBlocks + b) * tileRows * kc)
+                }
+            }
+        }
+        return packed
+        #else
+        preconditionFailure("the AVX-512 path exists on x86-64 only")
+        #endif
+    }
+
+    /// `packedA`: A already packed by `packRowTilesAVX512` (then `a` and `lda` are not read).
+    static func gemmPackedBAVX512(m: Int, n: Int, k: Int, a x: UnsafePointer<Float>, lda ldx: Int, packedA: UnsafePointer<Float>? = nil,
                                   c y: UnsafeMutablePointer<Float>, ldc ldy: Int, scratch: PackedBScratch, accumulate addsToC: Bool,
                                   pack: (Range<Int>, UnsafeMutablePointer<Float>) -> UnsafePointer<Float>) {
         #if arch(x86_64)
         typealias Tiles = AVX512SliverKernels
         let kc = bf16DepthBlock, slivers = (n + 15) / 16, tileRows = Tiles.packedTileRows
+        let depthBlocks = (k + kc - 1) / kc
         let packedRows = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * kc)
         let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * 32)
         defer { packedRows.deallocate(); tile.deallocate() }
@@ -29,8 +53,13 @@ extension Kernels {
             var i0 = 0
             while i0 < m {
                 let rows = min(tileRows, m - i0)
-                Tiles.packRows(x + i0 * ldx + k0, lda: ldx, rows: rows, depth: depth, into: packedRows)
-                let a = UnsafePointer(packedRows)
+                let a: UnsafePointer<Float>
+                if let packedA {
+                    a = packedA + (i0 / tileRows * depthBlocks + k0 / kc) * tileRows * kc
+                } else {
+                    Tiles.packRows(x + i0 * ldx + k0, lda: ldx, rows: rows, depth: depth, into: packedRows)
+                    a = UnsafePointer(packedRows)
+                }
                 var s = 0
                 while s < slivers {
                     let pair = s + 1 < slivers
