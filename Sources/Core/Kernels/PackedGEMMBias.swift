@@ -1,7 +1,10 @@
-/// Weight x activation products with the weights packed once at load: the (3,1,1) and
-/// (1,1,1) convolutions of the Cosmos tokenizer. Measured there: OpenBLAS on this CPU runs
-/// its generic (Prescott) sgemm kernel, 60% of a full-size decode; the project's own 6x16
-/// micro-kernel (PackedGEMM.swift) does the same products several times faster.
+/// Weight x activation products with the weights packed once at load: the (3,1,1), (1,1,1) and
+/// strided convolutions of the Cosmos tokenizer, and on the AVX-512 path `gemm`'s own products
+/// (A packed per call). Measured there: OpenBLAS on this CPU runs its generic (Prescott) sgemm
+/// kernel, 60% of a full-size decode; the project's micro-kernels (PackedGEMM.swift) do the same
+/// products several times faster. B goes through contiguous strips (`packStrips`), one column
+/// block at a time, and the block loop (`gemmPackedBlocks`) adds bias, accumulation and a
+/// residual while it stores C.
 extension Kernels {
     /// Column blocks for a product of `depth` over `whole` columns (a multiple of 16): each
     /// block's B (depth x width) should stay in L2 while every panel of A sweeps it, and the
