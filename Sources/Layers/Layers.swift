@@ -98,7 +98,7 @@ public struct Conv2d {
                 let bp = bias == nil ? nil : b.baseAddress
                 if let packed, kernel == 1 && stride == 1 && padding == 0 {
                     let n = g.height * g.width
-                    Kernels.gemmPackedBias(packed.shape, a: packed.packed, unpacked: w.baseAddress!, b: x,
+                    Kernels.gemmPackedBias(packed.shape, a: packed.packed, b: x,
                                            ldb: n, n: n, bias: bp, c: y, ldc: n, accumulate: accumulate)
                 } else if let packed {
                     Kernels.conv2dPackedIm2col(g, input: x, weight: packed.shape, packed: packed.packed, bias: bp,

@@ -89,7 +89,7 @@ final class CosmosPackedKernelTests: XCTestCase {
             let start = randomFloats(rows * n, seed: 34)
             var fast = start, slow = accumulate ? start : [Float](repeating: 0, count: rows * n)
             let (shape, packed) = Kernels.packedWeight(a, rows: rows, depth: depth)
-            Kernels.gemmPackedBias(shape, a: packed, unpacked: a, b: b, ldb: n, n: n, bias: bias, c: &fast, ldc: n, accumulate: accumulate)
+            Kernels.gemmPackedBias(shape, a: packed, b: b, ldb: n, n: n, bias: bias, c: &fast, ldc: n, accumulate: accumulate)
             Kernels.gemmReference(m: rows, n: n, k: depth, a: a, lda: depth, b: b, ldb: n, beta: 1, c: &slow, ldc: n)
             for r in 0..<rows { for j in 0..<n { slow[r * n + j] += bias[r] } }
             XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-4, "\(rows)x\(depth)x\(n)")

@@ -115,7 +115,7 @@ final class KernelGEMMPathTests: XCTestCase {
             let bias = randomFloats(rows, seed: 100 + UInt64(index)), prior = randomFloats(rows * n, seed: 110 + UInt64(index))
             let (shape, packed) = Kernels.packedWeight(w, rows: rows, depth: depth)
             var fast = prior
-            Kernels.gemmPackedBias(shape, a: packed, unpacked: w, b: b, ldb: n, n: n, bias: bias, c: &fast, ldc: n,
+            Kernels.gemmPackedBias(shape, a: packed, b: b, ldb: n, n: n, bias: bias, c: &fast, ldc: n,
                                    accumulate: true, path: path)
             var slow = [Float](repeating: 0, count: rows * n)
             slow.withUnsafeMutableBufferPointer { c in

@@ -1,8 +1,7 @@
 extension Kernels {
     /// `gemm`'s products with beta 0 or 1 on the AVX-512 path: op(A) scaled by alpha is packed
     /// into 6-row panels on the spot (m x k floats, 1/(2n) of the arithmetic) and the product
-    /// runs through `gemmPackedBias` (which packs op(B) too); the last n mod 16 columns stay
-    /// with the BLAS.
+    /// runs through `gemmPackedBias` (which packs op(B) too).
     /// Why: the OpenBLAS this project links (0.3.21) does not know this machine's Xeon (family
     /// 6, model 0xCF) and falls back to its generic Prescott sgemm kernel (openblas_get_corename
     /// says so; OPENBLAS_CORETYPE would fix it, but the product must not depend on the
@@ -16,14 +15,8 @@ extension Kernels {
         let packed = UnsafeMutablePointer<Float>.allocate(capacity: shape.floatCount)
         defer { packed.deallocate() }
         shape.pack(a, lda: lda, transposed: transA, scale: alpha, into: packed)
-        let whole = n / packedGEMMColumns * packedGEMMColumns
-        // `unpacked` is read only for columns past `whole`, and there are none here.
-        gemmPackedBias(shape, a: packed, unpacked: a, b: b, ldb: ldb, transB: transB, n: whole, bias: nil, c: c, ldc: ldc,
+        gemmPackedBias(shape, a: packed, b: b, ldb: ldb, transB: transB, n: n, bias: nil, c: c, ldc: ldc,
                        accumulate: beta == 1, path: path)
-        if whole < n {
-            gemmOnThisThread(transA: transA, transB: transB, m: m, n: n - whole, k: k, alpha: alpha, a: a, lda: lda,
-                             b: transB ? b + whole * ldb : b + whole, ldb: ldb, beta: beta, c: c + whole, ldc: ldc)
-        }
         return true
     }
 }

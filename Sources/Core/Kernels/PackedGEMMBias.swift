@@ -25,33 +25,22 @@ extension Kernels {
     /// `shape` (see `PackedRowPanels.pack`). B: (depth x n), row stride ldb, or with `transB`
     /// stored as its transpose (n x depth, row stride ldb); C row stride ldc.
     /// `accumulate` adds to what C holds; `residual` (row stride ldc) is added too, in the same
-    /// pass (a residual block's skip connection). Split over the cores by column blocks; columns past
-    /// the last whole 16 go through `gemm`'s path on an unpacked copy (`unpacked`, (rows x depth)).
+    /// pass (a residual block's skip connection). Split over the cores by column blocks; a last
+    /// partial strip is padded with zero columns, whose products are never stored.
     ///
     /// Each block of B is first copied into contiguous strips (`packStrips`): read in place, a
     /// 32-column tile steps through B's rows at the row stride, which for a 64 x 64 frame is
     /// 16 KiB, so every row of the tile falls in the same L1 set and on its own page. The
     /// product ran at a third of the FMA peak that way (`bench --only gemm`).
-    public static func gemmPackedBias(_ shape: PackedRowPanels, a: UnsafePointer<Float>, unpacked: UnsafePointer<Float>,
+    public static func gemmPackedBias(_ shape: PackedRowPanels, a: UnsafePointer<Float>,
                                       b: UnsafePointer<Float>, ldb: Int, transB: Bool = false, n: Int, bias: UnsafePointer<Float>?,
                                       c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, adding residual: UnsafePointer<Float>? = nil,
                                       path: GEMMPath = .best) {
-        let rows = shape.rows
-        let whole = n / packedGEMMColumns * packedGEMMColumns
-        gemmPackedBlocks(shape, a: a, columns: whole, bias: bias, c: c, ldc: ldc, accumulate: accumulate, adding: residual,
-                         path: path) { j0, w, strips in
-            packStrips(transB ? b + j0 * ldb : b + j0, ldb: ldb, transposed: transB, depth: shape.depth, n: w, into: strips)
-        }
-        if whole < n {
-            let rest = n - whole
-            for r in 0..<rows {
-                let target = c + r * ldc + whole
-                for j in 0..<rest {
-                    target[j] = (accumulate ? target[j] : 0) + (bias?[r] ?? 0) + (residual?[r * ldc + whole + j] ?? 0)
-                }
-            }
-            gemm(transB: transB, m: rows, n: rest, k: shape.depth, a: unpacked, lda: shape.depth,
-                 b: transB ? b + whole * ldb : b + whole, ldb: ldb, beta: 1, c: c + whole, ldc: ldc)
+        let columns = (n + packedGEMMColumns - 1) / packedGEMMColumns * packedGEMMColumns
+        gemmPackedBlocks(shape, a: a, columns: columns, valid: n, bias: bias, c: c, ldc: ldc, accumulate: accumulate,
+                         adding: residual, path: path) { j0, w, strips in
+            packStrips(transB ? b + j0 * ldb : b + j0, ldb: ldb, transposed: transB, depth: shape.depth, n: w,
+                       valid: min(w, n - j0), into: strips)
         }
     }
 
@@ -145,13 +134,23 @@ extension Kernels {
     /// B (depth x n, row stride ldb; n a multiple of 16) as strips of 32 columns, strip s a
     /// contiguous (depth x 32) at strips + s * depth * 32; a last strip of 16 columns is
     /// (depth x 16). `transposed`: B is stored as its transpose (n x depth, row stride ldb).
-    static func packStrips(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool = false, depth: Int, n: Int,
+    /// Only columns below `valid` (default n) are read; the others are zeros.
+    static func packStrips(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool = false, depth: Int, n: Int, valid: Int? = nil,
                            into strips: UnsafeMutablePointer<Float>) {
+        let valid = valid ?? n
         var j = 0
         while j < n {
             let w = min(stripColumns, n - j)
             let strip = strips + j * depth
-            if transposed {
+            if j + w > valid {
+                // The last, partial strip: what there is, then zeros.
+                let present = max(0, valid - j)
+                for d in 0..<depth {
+                    for column in 0..<w {
+                        strip[d * w + column] = column >= present ? 0 : transposed ? b[(j + column) * ldb + d] : b[d * ldb + j + column]
+                    }
+                }
+            } else if transposed {
                 for column in 0..<w {
                     let source = b + (j + column) * ldb
                     for d in 0..<depth { strip[d * w + column] = source[d] }
@@ -223,11 +222,9 @@ extension Kernels {
             let first = t * g.stride - g.padding
             let variant = weights.variants[max(0, -first)]
             variant.packed.withUnsafeBufferPointer { packed in
-                variant.unpacked.withUnsafeBufferPointer { unpacked in
-                    gemmPackedBias(variant.shape, a: packed.baseAddress!, unpacked: unpacked.baseAddress!,
-                                   b: x + max(0, first) * frameIn, ldb: g.plane, n: g.plane, bias: bias,
-                                   c: y + t * frameOut, ldc: g.plane, accumulate: false, adding: residual.map { $0 + t * frameOut })
-                }
+                gemmPackedBias(variant.shape, a: packed.baseAddress!, b: x + max(0, first) * frameIn, ldb: g.plane, n: g.plane,
+                               bias: bias, c: y + t * frameOut, ldc: g.plane, accumulate: false,
+                               adding: residual.map { $0 + t * frameOut })
             }
         }
     }
@@ -239,7 +236,7 @@ extension Kernels {
 public struct PackedTemporalWeights {
     public let kernel: Int
     public let inChannels: Int
-    public let variants: [(shape: PackedRowPanels, packed: [Float], unpacked: [Float])]
+    public let variants: [(shape: PackedRowPanels, packed: [Float])]
 
     /// `weight`: (Cout, kt, Cin), see `Kernels.temporalWeightFromOITHW`.
     public init(_ weight: [Float], outChannels: Int, inChannels: Int, kernel: Int) {
@@ -254,8 +251,7 @@ public struct PackedTemporalWeights {
                     for i in 0..<inChannels { w[o * depth + column + i] += weight[(o * kernel + j) * inChannels + i] }
                 }
             }
-            let (shape, packed) = Kernels.packedWeight(w, rows: outChannels, depth: depth)
-            return (shape, packed, w)
+            return Kernels.packedWeight(w, rows: outChannels, depth: depth)
         }
     }
 }

@@ -36,7 +36,7 @@ enum GEMMBench {
                 }
                 bestLinear[path] = min(bestLinear[path] ?? .infinity, Date().timeIntervalSince(start))
                 start = Date()
-                Kernels.gemmPackedBias(shape, a: panels, unpacked: w, b: b, ldb: packed.n, n: packed.n, bias: nil,
+                Kernels.gemmPackedBias(shape, a: panels, b: b, ldb: packed.n, n: packed.n, bias: nil,
                                        c: &c, ldc: packed.n, accumulate: false, path: path)
                 bestPacked[path] = min(bestPacked[path] ?? .infinity, Date().timeIntervalSince(start))
             }
