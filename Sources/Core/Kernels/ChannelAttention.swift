@@ -35,12 +35,7 @@ extension Kernels {
             total += Double(e)
         }
         let inverse = Float(1 / total)
-        // Subnormal weights would cost a microcode assist in every product that reads them
-        // (see `softmaxRows`); they are below 1e-38 of the total.
-        for j in 0..<count {
-            let p = x[j] * inverse
-            x[j] = p < .leastNormalMagnitude ? 0 : p
-        }
+        for j in 0..<count { x[j] = zeroIfSubnormal(x[j] * inverse) }
     }
 
     /// Causal attention along time, separately at every position: query frame i attends to key
@@ -77,10 +72,7 @@ extension Kernels {
                             w[j * width + p] = e
                             total += e
                         }
-                        for j in 0...i {
-                            let weight = w[j * width + p] / total
-                            w[j * width + p] = weight < .leastNormalMagnitude ? 0 : weight  // no subnormals (softmaxRows)
-                        }
+                        for j in 0...i { w[j * width + p] = zeroIfSubnormal(w[j * width + p] / total) }
                     }
                     for c in 0..<channels {
                         let o = out + i * frame + c * n + range.lowerBound

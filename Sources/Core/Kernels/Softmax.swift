@@ -38,12 +38,13 @@ extension Kernels {
                 p.replace(with: 0, where: p .< smallest)
                 store8(p, row + i)
             }
-            for i in vectorEnd ..< width {
-                let p = row[i] * inverse
-                row[i] = p < .leastNormalMagnitude ? 0 : p
-            }
+            for i in vectorEnd ..< width { row[i] = zeroIfSubnormal(row[i] * inverse) }
         }
     }
+
+    /// A probability, or 0 where it is below the smallest normal float (see `softmaxRows`).
+    @inline(__always)
+    static func zeroIfSubnormal(_ p: Float) -> Float { p < .leastNormalMagnitude ? 0 : p }
 
     /// The plain twin of `softmaxRows`, kept to check it against.
     public static func softmaxRowsReference(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
