@@ -4,8 +4,8 @@ import TestSupport
 @testable import Core
 
 /// The bf16 linear layer's GEMM on each micro-kernel path (GEMMPath) against its naive twin. The
-/// AVX2+FMA path runs on every machine; the AVX-512 path is skipped, saying so, where the CPU
-/// lacks it.
+/// AVX2+FMA path runs on every machine; the AVX-512 and AMX paths are skipped, saying so, where
+/// the CPU (or Linux, for the AMX tile state) lacks them.
 final class BF16LinearPathTests: XCTestCase {
     func testPortableBF16LinearMatchesTheNaiveTwin() throws {
         checkLinear(on: .portable)
@@ -16,11 +16,20 @@ final class BF16LinearPathTests: XCTestCase {
         checkLinear(on: .avx512)
     }
 
-    /// Row counts around the 6- and 12-row tiles, column counts with odd slivers and ragged last
-    /// pairs (n mod 32 in 1 ..< 32), depths of one, and across the 256 block.
+    /// Float32 accuracy from bf16 tiles: a split of x that dropped its middle or low part would
+    /// miss the tolerance below by two orders of magnitude.
+    func testAMXBF16LinearMatchesTheNaiveTwin() throws {
+        guard GEMMPath.amx.isAvailable else { throw XCTSkip("this CPU or kernel offers no AMX-BF16 tiles") }
+        checkLinear(on: .amx)
+    }
+
+    /// Row counts around the 6-, 12-, 16- and 32-row tiles, column counts with odd slivers and
+    /// ragged last pairs (n mod 32 in 1 ..< 32), depths of one, not whole 32s, and across the 256
+    /// and 512 blocks.
     private func checkLinear(on path: GEMMPath) {
         let shapes = [(3, 16, 8), (5, 48, 513), (11, 17, 1), (12, 32, 256), (13, 300, 257), (24, 80, 70),
-                      (25, 47, 512), (64, 64, 64), (100, 400, 600)]
+                      (25, 47, 512), (64, 64, 64), (100, 400, 600),
+                      (16, 16, 32), (33, 31, 1), (47, 600, 1100)]
         for (seed, (m, n, k)) in shapes.enumerated() {
             var rng = Xoshiro256(seed: UInt64(seed))
             let x = (0..<(m * (k + 3))).map { _ in rng.nextUnitFloat() * 2 - 1 }

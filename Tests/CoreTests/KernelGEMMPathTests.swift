@@ -35,8 +35,10 @@ final class KernelGEMMPathTests: XCTestCase {
     func testTheBestPathIsOneThisMachineCanRun() {
         XCTAssertTrue(GEMMPath.portable.isAvailable)
         XCTAssertTrue(GEMMPath.best.isAvailable)
-        // AVX-512 is chosen exactly when it can run: never left unused, never tried without it.
-        XCTAssertEqual(GEMMPath.best == .avx512, GEMMPath.avx512.isAvailable)
+        // AVX-512 and AMX are chosen exactly when they can run: never left unused, never tried
+        // without them.
+        XCTAssertEqual(GEMMPath.best.hasAVX512, GEMMPath.avx512.isAvailable)
+        XCTAssertEqual(GEMMPath.best == .amx, GEMMPath.amx.isAvailable)
     }
 
     private func skipUnlessAvailable(_ path: GEMMPath) throws {

@@ -27,6 +27,8 @@ extension Kernels {
                                   into y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool = false, path: GEMMPath = .best) {
         if m <= 2 {
             for r in 0..<m { gemvBF16(x + r * ldx, weight: w, into: y + r * ldy, accumulate: accumulate) }
+        } else if path == .amx && m >= amxMinimumRows {
+            gemmBF16AMX(x, rows: m, ldx: ldx, weight: w, into: y, ldy: ldy, accumulate: accumulate)
         } else {
             gemmBF16(x, rows: m, ldx: ldx, weight: w, into: y, ldy: ldy, accumulate: accumulate, path: path)
         }
@@ -53,11 +55,11 @@ extension Kernels {
         let n = w.rows
         // Column blocks are the unit of work: each thread writes its own columns of Y.
         let perThread = (n + threadCount - 1) / threadCount
-        let block = min(path == .avx512 ? bf16ColumnBlockAVX512 : bf16ColumnBlock, max(16, (perThread + 15) / 16 * 16))
+        let block = min(path.hasAVX512 ? bf16ColumnBlockAVX512 : bf16ColumnBlock, max(16, (perThread + 15) / 16 * 16))
         let blocks = (n + block - 1) / block
         // On the AVX-512 path X is packed once for every column block (each block read its rows
         // packed again: n / 512 times, 28 for a 14336-wide layer).
-        let packedX = path == .avx512 && blocks > 1 ? packRowTilesAVX512(x, rows: m, ldx: ldx, depth: w.columns) : nil
+        let packedX = path.hasAVX512 && blocks > 1 ? packRowTilesAVX512(x, rows: m, ldx: ldx, depth: w.columns) : nil
         defer { packedX?.deallocate() }
         parallelFor(blocks) { range in
             let scratch = PackedBScratch(columns: block)
@@ -104,7 +106,7 @@ extension Kernels {
     static func gemmPackedB(m: Int, n: Int, k: Int, a x: UnsafePointer<Float>, lda ldx: Int,
                             c y: UnsafeMutablePointer<Float>, ldc ldy: Int, scratch: PackedBScratch, accumulate addsToC: Bool = false,
                             path: GEMMPath = .best, pack: (Range<Int>, UnsafeMutablePointer<Float>) -> UnsafePointer<Float>) {
-        if path == .avx512 {
+        if path.hasAVX512 {
             return gemmPackedBAVX512(m: m, n: n, k: k, a: x, lda: ldx, c: y, ldc: ldy, scratch: scratch, accumulate: addsToC,
                                      pack: pack)
         }

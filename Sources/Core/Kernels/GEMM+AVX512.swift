@@ -9,7 +9,7 @@ extension Kernels {
     static func gemmThroughPackedPanels(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                                         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
                                         c: UnsafeMutablePointer<Float>, ldc: Int, path: GEMMPath) -> Bool {
-        guard path == .avx512, beta == 0 || beta == 1, m >= 2 * PackedRowPanels.panelRows,
+        guard path.hasAVX512, beta == 0 || beta == 1, m >= 2 * PackedRowPanels.panelRows,
               n >= 2 * packedGEMMColumns, k >= 1 else { return false }
         let shape = PackedRowPanels(rows: m, depth: k)
         let packed = UnsafeMutablePointer<Float>.allocate(capacity: shape.floatCount)

@@ -7,7 +7,7 @@ extension Kernels {
     /// width, 32 on the AVX-512 path. A 64 x 64 image with 512 channels otherwise gets blocks of
     /// one 16-tile row, all in the narrower edge kernel (CPU seconds per clip, this machine under
     /// load, one run each: 5.4-5.7 s decode at 16, 32 and 64 tiles, against 9.0-10.0 s on AVX2).
-    static let winogradMinimumColumns = GEMMPath.best == .avx512 ? 2 * packedGEMMColumns : packedGEMMColumns
+    static let winogradMinimumColumns = GEMMPath.best.hasAVX512 ? 2 * packedGEMMColumns : packedGEMMColumns
 
     /// `gemmPacked` on the AVX-512 path: tiles of two panels (12 rows) by 32 columns, then what is
     /// left: an odd last panel as 6 x 32, a last 16 columns as 12 x 16 (the AVX2 6 x 16 kernel

@@ -70,7 +70,7 @@ extension Kernels {
         // Panels outer, columns inner: each 6-row panel of A (6 x depth) stays in L1 while it
         // sweeps B, and B (depth x n) stays in L2 across panels.
         let panels = panels ?? 0..<shape.panels
-        if path == .avx512 {
+        if path.hasAVX512 {
             return gemmPackedAVX512(shape, panels: panels, a: a, b: b, ldb: ldb, n: n, c: c, ldc: ldc)
         }
         for p in panels {

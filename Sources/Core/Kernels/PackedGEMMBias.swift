@@ -176,7 +176,7 @@ extension Kernels {
     /// `gemmPacked` on B packed by `packStrips`: C (paddedRows x n, row stride ldc) = A x B.
     static func gemmPackedStrips(_ shape: PackedRowPanels, a: UnsafePointer<Float>, strips: UnsafePointer<Float>, n: Int,
                                  c: UnsafeMutablePointer<Float>, ldc: Int, path: GEMMPath) {
-        if path == .avx512 {
+        if path.hasAVX512 {
             return gemmPackedStripsAVX512(shape, a: a, strips: strips, n: n, c: c, ldc: ldc)
         }
         let r = PackedRowPanels.panelRows, depth = shape.depth

@@ -1,0 +1,168 @@
+#if canImport(CAMX)
+import CAMX
+#endif
+
+// `linearBF16` on AMX tiles (GEMMPath.amx), with float32 accuracy.
+//
+// The tile unit multiplies bfloat16 by bfloat16 into float32 accumulators, 16 times the
+// multiply-adds per cycle of 512-bit FMAs. The weights are bf16 already (exact, as on the FMA
+// paths). The float32 activations are split without loss into three bf16 parts,
+// x = hi + mid + lo: hi is x's bit pattern cut to its top 16 bits (sign, exponent, 7 bits of
+// significand), mid the same cut of x - hi (exact in float32), lo of what remains (at most 8
+// significant bits, so lo is exact). Each product of a part by a weight is exact in float32, so
+// Y = hi W^T + mid W^T + lo W^T differs from a float32 GEMM only in the order of its float32
+// additions: three passes over the tiles for the accuracy of one float32 product. (Tiles treat
+// bf16 subnormals as zero: parts of |x| < 2^-110, where the float32 product loses nothing that
+// matters.) Measured on this machine (Xeon, 2 cores): see `tokentool bench --only gemm`.
+//
+// Layouts. X's parts: per 16-row tile t and depth step s (32 deep), three 16 x 32 bf16 blocks
+// (part p at ((t * steps + s) * 3 + p) * 512): the A operand, rows as in X. W, per column block
+// and depth block: per 16-column tile and step, a 16 x 16 block of bf16 pairs (row r: for each
+// of the 16 weight rows j, W[j][2r] and W[j][2r + 1]): the B operand. Both are zero past the
+// edges, so every tile product is whole; C tiles past Y's edges go through a scratch copy.
+
+/// Whether this process may use the AMX tiles (asked of Linux once).
+public enum AMXTiles {
+    public static let isGranted: Bool = {
+        #if canImport(CAMX) && arch(x86_64)
+        let flags = CPUFeatures.current.flags
+        guard flags.contains("amx_tile"), flags.contains("amx_bf16") else { return false }
+        return amx_request_permission() == 0
+        #else
+        return false
+        #endif
+    }()
+}
+
+extension Kernels {
+    /// Depth steps (of 32) per packed block of W: 32 x 256 bf16 pairs per 16 columns.
+    static let amxStepsPerBlock = 16
+    /// Columns of W one thread packs per depth block (256 x 512 bf16 = 256 KB, in L2).
+    static let amxColumnBlock = 256
+    /// Fewer rows than this go to the FMA kernels: the tiles then mostly multiply zero rows.
+    static let amxMinimumRows = 16
+
+    static func gemmBF16AMX(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, weight w: BF16Matrix,
+                            into y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool) {
+        #if canImport(CAMX) && arch(x86_64)
+        let n = w.rows, k = w.columns, steps = (k + 31) / 32
+        let tilePairs = (m + 31) / 32
+        let parts = UnsafeMutablePointer<UInt16>.allocate(capacity: 2 * tilePairs * steps * 3 * 512)
+        defer { parts.deallocate() }
+        parallelFor(2 * tilePairs) { tiles in
+            for t in tiles { splitRowTile(x, rows: m, ldx: ldx, depth: k, tile: t, into: parts + t * steps * 3 * 512) }
+        }
+        let perThread = (n + threadCount - 1) / threadCount
+        let block = min(amxColumnBlock, max(32, (perThread + 31) / 32 * 32))
+        let blocks = (n + block - 1) / block
+        parallelFor(blocks) { range in
+            let packed = UnsafeMutablePointer<UInt16>.allocate(capacity: block / 16 * amxStepsPerBlock * 512)
+            let edge = UnsafeMutablePointer<Float>.allocate(capacity: 32 * 32)
+            defer { packed.deallocate(); edge.deallocate() }
+            for b in range {
+                let n0 = b * block, nb = min(block, n - n0), columnPairs = (nb + 31) / 32
+                var s0 = 0
+                while s0 < steps {
+                    let blockSteps = min(amxStepsPerBlock, steps - s0)
+                    packWeightPairs(w, rows: n0..<(n0 + nb), tiles: 2 * columnPairs, steps: s0..<(s0 + blockSteps), into: packed)
+                    let addsToC = s0 > 0 || accumulate
+                    for i in 0..<tilePairs {
+                        let a0 = parts + ((2 * i) * steps + s0) * 3 * 512, a1 = a0 + steps * 3 * 512
+                        let rows = min(32, m - 32 * i)
+                        for j in 0..<columnPairs {
+                            let b0 = packed + (2 * j) * blockSteps * 512, b1 = b0 + blockSteps * 512
+                            let columns = min(32, nb - 32 * j)
+                            let c = y + 32 * i * ldy + n0 + 32 * j
+                            if rows == 32 && columns == 32 {
+                                amx_product_32x32(a0, a1, b0, b1, blockSteps, c, ldy * 4, addsToC ? 1 : 0)
+                            } else {
+                                if addsToC {
+                                    for r in 0..<rows { for q in 0..<columns { edge[r * 32 + q] = c[r * ldy + q] } }
+                                }
+                                amx_product_32x32(a0, a1, b0, b1, blockSteps, edge, 32 * 4, addsToC ? 1 : 0)
+                                for r in 0..<rows { for q in 0..<columns { c[r * ldy + q] = edge[r * 32 + q] } }
+                            }
+                        }
+                    }
+                    s0 += blockSteps
+                }
+            }
+        }
+        #else
+        preconditionFailure("the AMX path exists on x86-64 Linux only")
+        #endif
+    }
+
+    /// Rows 16t ..< 16t + 16 of X, split into the three bf16 parts, for every depth step.
+    private static func splitRowTile(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, depth k: Int, tile t: Int,
+                                     into out: UnsafeMutablePointer<UInt16>) {
+        typealias Bits = SIMD16<UInt32>
+        let steps = (k + 31) / 32
+        let high = Bits(repeating: 0xFFFF_0000)
+        for r in 0..<16 {
+            let row = 16 * t + r
+            guard row < m else {
+                for s in 0..<steps { for p in 0..<3 { (out + (3 * s + p) * 512 + r * 32).initialize(repeating: 0, count: 32) } }
+                continue
+            }
+            let source = x + row * ldx
+            for s in 0..<steps {
+                for half in 0..<2 {
+                    let d0 = 32 * s + 16 * half
+                    var v = SIMD16<Float>()
+                    if d0 + 16 <= k {
+                        v = UnsafeRawPointer(source + d0).loadUnaligned(as: SIMD16<Float>.self)
+                    } else {
+                        for l in 0..<16 where d0 + l < k { v[l] = source[d0 + l] }
+                    }
+                    let hi = unsafeBitCast(v, to: Bits.self) & high
+                    let rest = v - unsafeBitCast(hi, to: SIMD16<Float>.self)
+                    let mid = unsafeBitCast(rest, to: Bits.self) & high
+                    let lo = unsafeBitCast(rest - unsafeBitCast(mid, to: SIMD16<Float>.self), to: Bits.self)
+                    let target = out + 3 * s * 512 + r * 32 + 16 * half
+                    store(hi &>> 16, at: target)
+                    store(mid &>> 16, at: target + 512)
+                    store(lo &>> 16, at: target + 1024)
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func store(_ v: SIMD16<UInt32>, at p: UnsafeMutablePointer<UInt16>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: SIMD16<UInt16>(truncatingIfNeeded: v), as: SIMD16<UInt16>.self)
+    }
+
+    /// W's rows `rows` (zero past them, up to `tiles` x 16) and depth steps `steps`, as the B
+    /// operand: tile j, step s at (j * steps.count + s) * 512, row r holding the pairs
+    /// W[16 j + q][32 s + 2r ..< 32 s + 2r + 2] for q = 0..<16 (zero past the depth).
+    private static func packWeightPairs(_ w: BF16Matrix, rows: Range<Int>, tiles: Int, steps: Range<Int>,
+                                        into packed: UnsafeMutablePointer<UInt16>) {
+        let k = w.columns
+        packed.withMemoryRebound(to: UInt32.self, capacity: tiles * steps.count * 256) { pairs in
+            for j in 0..<tiles {
+                for q in 0..<16 {
+                    let row = rows.lowerBound + 16 * j + q
+                    for (si, s) in steps.enumerated() {
+                        let block = pairs + (j * steps.count + si) * 256 + q
+                        guard row < rows.upperBound else {
+                            for r in 0..<16 { block[r * 16] = 0 }
+                            continue
+                        }
+                        let source = w.bits + row * w.rowStride + 32 * s
+                        if 32 * s + 32 <= k {
+                            let v = UnsafeRawPointer(source).loadUnaligned(as: SIMD16<UInt32>.self)
+                            for r in 0..<16 { block[r * 16] = v[r] }
+                        } else {
+                            for r in 0..<16 {
+                                let d = 32 * s + 2 * r
+                                let low = d < k ? UInt32(source[2 * r]) : 0, high = d + 1 < k ? UInt32(source[2 * r + 1]) : 0
+                                block[r * 16] = low | high << 16
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
