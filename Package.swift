@@ -47,8 +47,8 @@ let package = Package(
         ),
         // BLAS for the kernel layer: OpenBLAS on Linux, Accelerate on macOS (see Core/Kernels/GEMM.swift).
         // Only Linux links it (the Core target's dependency below).
-        // Intel AMX tile instructions (compiler builtins) and the Linux request for the tile state.
-        .systemLibrary(name: "CAMX", path: "Sources/CAMX"),
+        // CPU instructions Swift cannot reach (compiler builtins): prefetch, Intel AMX tiles.
+        .systemLibrary(name: "CPUIntrinsics", path: "Sources/CPUIntrinsics"),
         .systemLibrary(
             name: "CBLAS",
             path: "Sources/CBLAS",
@@ -62,8 +62,8 @@ let package = Package(
         .target(name: "KernelsAVX512", swiftSettings: avx512),
         // Tensor, the one kernel layer (conv, GEMM, norms, attention, with naive twins), the
         // runtime policy (threads, heap, CPU features) and file primitives (mmap, atomic output).
-        .target(name: "Core", dependencies: ["KernelsAVX512", .target(name: "CBLAS", condition: .when(platforms: [.linux])),
-                                            .target(name: "CAMX", condition: .when(platforms: [.linux]))], swiftSettings: kernels),
+        .target(name: "Core", dependencies: ["KernelsAVX512", "CPUIntrinsics", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+                swiftSettings: kernels),
         // Reading weights: PyTorch zip / legacy, TorchScript, safetensors; the strict WeightLoader.
         .target(name: "Checkpoints", dependencies: ["Core"], swiftSettings: fast),
         // Layers bound to checkpoint keys: Conv2d, GroupNorm, Linear, LayerNorm, embeddings.
