@@ -38,14 +38,15 @@ __attribute__((target("amx-tile")))
 static inline void amx_release_tiles(void) { _tile_release(); }
 
 /// C (32 x 32 float32, rows ldc_bytes apart) = (or += with accumulate) the sum over ksteps steps of
-/// 32 depth values and 3 parts p of A_p * B, on the 8 tiles of `amx_configure_tiles`: 4
+/// 32 depth values and 3 parts p of A_p * B (A split in parts: float32 activations times bf16
+/// weights, `Kernels.gemmBF16AMX`), on the 8 tiles of `amx_configure_tiles`: 4
 /// accumulators, 2 A, 2 B. A: two 16-row halves a0, a1; at step s, part p, a 16 x 32 bf16 block
 /// (rows 64 bytes apart) at + (3 s + p) * 512. B: two 16-column halves b0, b1; at step s a block
 /// at + s * 512 whose row r holds, for each of the 16 columns, the bf16 pair of depths 2r and
 /// 2r + 1 (the layout TDPBF16PS reads). Each load comes just before the first product that
 /// reads it, so that it overlaps the products before (tiles are not renamed).
 __attribute__((target("amx-tile,amx-bf16")))
-static inline void amx_product_32x32(const uint16_t *a0, const uint16_t *a1, const uint16_t *b0, const uint16_t *b1,
+static inline void amx_product_32x32_split_a(const uint16_t *a0, const uint16_t *a1, const uint16_t *b0, const uint16_t *b1,
                                      long ksteps, float *c, long ldc_bytes, int accumulate) {
     char *c0 = (char *)c, *c1 = c0 + 64, *c2 = c0 + 16 * ldc_bytes, *c3 = c2 + 64;
     if (accumulate) {
@@ -68,6 +69,39 @@ static inline void amx_product_32x32(const uint16_t *a0, const uint16_t *a1, con
             _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7);
             _tile_loadd(5, a1s + p * 512, 64);
             _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
+        }
+    }
+    _tile_stored(0, c0, ldc_bytes); _tile_stored(1, c1, ldc_bytes);
+    _tile_stored(2, c2, ldc_bytes); _tile_stored(3, c3, ldc_bytes);
+}
+
+/// As `amx_product_32x32_split_a` with the parts on the B side (bf16 weights times float32
+/// activations, `Kernels.gemmPackedBlocksAMX`): A at step s a block at + s * 512; B at step s,
+/// part p, a block at + (3 s + p) * 512.
+__attribute__((target("amx-tile,amx-bf16")))
+static inline void amx_product_32x32_split_b(const uint16_t *a0, const uint16_t *a1, const uint16_t *b0, const uint16_t *b1,
+                                             long ksteps, float *c, long ldc_bytes, int accumulate) {
+    char *c0 = (char *)c, *c1 = c0 + 64, *c2 = c0 + 16 * ldc_bytes, *c3 = c2 + 64;
+    if (accumulate) {
+        _tile_loadd(0, c0, ldc_bytes); _tile_loadd(1, c1, ldc_bytes);
+        _tile_loadd(2, c2, ldc_bytes); _tile_loadd(3, c3, ldc_bytes);
+    } else {
+        _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
+    }
+    for (long s = 0; s < ksteps; s++) {
+        const uint16_t *b0s = b0 + 3 * s * 512, *b1s = b1 + 3 * s * 512;
+        _tile_loadd(4, a0 + s * 512, 64);
+        _tile_loadd(6, b0s, 64);
+        _tile_dpbf16ps(0, 4, 6);
+        _tile_loadd(5, a1 + s * 512, 64);
+        _tile_dpbf16ps(2, 5, 6);
+        _tile_loadd(7, b1s, 64);
+        _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(3, 5, 7);
+        for (long p = 1; p < 3; p++) {
+            _tile_loadd(6, b0s + p * 512, 64);
+            _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(2, 5, 6);
+            _tile_loadd(7, b1s + p * 512, 64);
+            _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(3, 5, 7);
         }
     }
     _tile_stored(0, c0, ldc_bytes); _tile_stored(1, c1, ldc_bytes);

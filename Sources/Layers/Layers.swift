@@ -18,7 +18,7 @@ public struct Conv2d {
     /// Layers built with `packedWeights` that are not Winograd: the (out, k * k * in) weight
     /// packed for the micro-kernel, which adds the bias and a residual in the same pass (1x1
     /// stride-1 layers as one product, others as `conv2dPackedIm2col`).
-    let packed: (shape: PackedRowPanels, packed: [Float])?
+    let packed: (shape: PackedRowPanels, packed: [Float], tiles: AMXWeightTiles?)?
     /// (out), when the layer has one.
     let bias: [Float]?
 
@@ -50,8 +50,14 @@ public struct Conv2d {
         }
         weight = winograd.map { Kernels.winogradFilter(ohwi: ohwi, outChannels: outChannels, inChannels: inChannels, tile: $0) } ?? ohwi
         packed = packedWeights && winograd == nil
-            ? Kernels.packedWeight(ohwi, rows: outChannels, depth: kernel * kernel * inChannels) : nil
+            ? Self.packed(ohwi, rows: outChannels, depth: kernel * kernel * inChannels) : nil
         self.bias = bias
+    }
+
+    /// The weight packed for the FMA kernels, and as AMX tiles where those can run it.
+    private static func packed(_ ohwi: [Float], rows: Int, depth: Int) -> (shape: PackedRowPanels, packed: [Float], tiles: AMXWeightTiles?) {
+        let (shape, packed) = Kernels.packedWeight(ohwi, rows: rows, depth: depth)
+        return (shape, packed, ohwi.withUnsafeBufferPointer { AMXWeightTiles($0.baseAddress!, rows: rows, depth: depth) })
     }
 
     /// The geometry of this layer on an (in, height, width) input.
@@ -99,10 +105,10 @@ public struct Conv2d {
                 if let packed, kernel == 1 && stride == 1 && padding == 0 {
                     let n = g.height * g.width
                     Kernels.gemmPackedBias(packed.shape, a: packed.packed, b: x,
-                                           ldb: n, n: n, bias: bp, c: y, ldc: n, accumulate: accumulate)
+                                           ldb: n, n: n, bias: bp, c: y, ldc: n, accumulate: accumulate, tiles: packed.tiles)
                 } else if let packed {
                     Kernels.conv2dPackedIm2col(g, input: x, weight: packed.shape, packed: packed.packed, bias: bp,
-                                               output: y, accumulate: accumulate)
+                                               output: y, accumulate: accumulate, tiles: packed.tiles)
                 } else if let winograd {
                     Kernels.conv2dWinograd(g, tile: winograd, input: x, transformedWeight: w.baseAddress!,
                                            bias: bp, output: y, accumulate: accumulate)

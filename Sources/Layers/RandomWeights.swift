@@ -6,11 +6,23 @@ import Core
 /// does not depend on which other weights (or model parts) are loaded.
 public final class RandomWeights: WeightProvider {
     public let seed: UInt64
+    /// Whether every value is rounded to the nearest bfloat16, as in a checkpoint stored in bf16
+    /// (the Cosmos tokenizer's `.jit` files): kernels that use bf16 hardware on such weights
+    /// (AMX tiles) then run in the benchmark as on the real file.
+    public let bfloat16: Bool
 
-    public init(seed: UInt64) { self.seed = seed }
+    public init(seed: UInt64, bfloat16: Bool = false) {
+        self.seed = seed
+        self.bfloat16 = bfloat16
+    }
 
     public func tensor(_ key: String, shape: [Int]) -> Tensor {
-        Self.tensor(key, shape: shape, seed: seed)
+        let t = Self.tensor(key, shape: shape, seed: seed)
+        guard bfloat16 else { return t }
+        return Tensor(shape: shape, data: t.data.map { value in
+            let bits = value.bitPattern
+            return Float(bitPattern: (bits &+ 0x7FFF &+ (bits >> 16 & 1)) & 0xFFFF_0000)
+        })
     }
 
     /// Convolution weights (rank 4 or 5, out first) uniform in +-1/sqrt(fan_in) (PyTorch's

@@ -56,23 +56,27 @@ final class KernelConv2dTests: XCTestCase {
     /// `conv2dPackedIm2col` (weights packed at load, im2col gathered into the micro-kernel's
     /// strips) against the direct convolution on every geometry above and a 256-channel 3x3/2
     /// one of several column blocks and depth blocks, with bias and adding to what the output
-    /// holds, on every GEMM path this CPU runs.
+    /// holds, on every GEMM path this CPU runs (the weights are bf16 values, so that the AMX path,
+    /// where there is one, runs on its tiles).
     func testPackedIm2colMatchesDirectConvolutionAndAccumulates() {
         let big = Conv2dGeometry(inChannels: 256, outChannels: 20, height: 33, width: 33, kernel: 3, stride: 2, padding: 0)
         for (i, g) in (Self.geometries + [big]).enumerated() {
-            let x = randomFloats(g.inputCount, seed: UInt64(300 + i)), w = randomFloats(g.weightCount, seed: UInt64(400 + i))
+            let x = randomFloats(g.inputCount, seed: UInt64(300 + i))
+            let w = randomFloats(g.weightCount, seed: UInt64(400 + i)).map { Float(bitPattern: $0.bitPattern & 0xFFFF_0000) }
             let bias = randomFloats(g.outChannels, seed: UInt64(500 + i)), prior = randomFloats(g.outputCount, seed: UInt64(600 + i))
             var slow = [Float](repeating: 0, count: g.outputCount)
             Kernels.conv2dReference(g, input: x, weight: w, bias: bias, output: &slow)
             for j in slow.indices { slow[j] += prior[j] }
-            let (shape, packed) = Kernels.packedWeight(w, rows: g.outChannels, depth: g.kernel * g.kernel * g.inChannels)
+            let depth = g.kernel * g.kernel * g.inChannels
+            let (shape, packed) = Kernels.packedWeight(w, rows: g.outChannels, depth: depth)
+            let tiles = AMXWeightTiles(w, rows: g.outChannels, depth: depth)
+            XCTAssertEqual(tiles != nil, GEMMPath.amx.isAvailable)
             for path in GEMMPath.allCases where path.isAvailable {
                 var fast = prior
                 Kernels.conv2dPackedIm2col(g, input: x, weight: shape, packed: packed, bias: bias, output: &fast,
-                                           accumulate: true, path: path)
+                                           accumulate: true, tiles: tiles, path: path)
                 // Float sums of K*K*Cin products in another order than the reference's doubles.
-                let depth = Float(g.kernel * g.kernel * g.inChannels)
-                XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-5 * depth.squareRoot() + 1e-5, "\(g) on \(path)")
+                XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-5 * Float(depth).squareRoot() + 1e-5, "\(g) on \(path)")
             }
         }
     }

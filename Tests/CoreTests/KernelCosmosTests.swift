@@ -21,6 +21,29 @@ final class CosmosKernelTests: XCTestCase {
         }
     }
 
+    /// bf16 weights (as the tokenizer's `.jit` files hold) on AMX tiles: row and column edges
+    /// (40 outputs, 100 pixels), depths that are not whole 32s (3 x 11) and over several steps,
+    /// with a residual added; float32 accuracy, so the tolerance is the FMA paths'.
+    func testTemporalConvOnAMXTilesMatchesNaiveTwinForBF16Weights() throws {
+        guard GEMMPath.amx.isAvailable else { throw XCTSkip("this CPU or kernel offers no AMX-BF16 tiles") }
+        for (cin, cout, frames, plane, stride) in [(11, 40, 5, 100, 1), (64, 32, 4, 64, 1), (32, 70, 6, 200, 2), (3, 5, 3, 16, 1)] {
+            let g = CausalTemporalGeometry(inChannels: cin, outChannels: cout, frames: frames, plane: plane, kernel: 3, stride: stride)
+            let x = randomFloats(frames * cin * plane, seed: 51)
+            let torchWeight = randomFloats(cout * cin * 3, seed: 52).map { Float(bitPattern: $0.bitPattern & 0xFFFF_0000) }
+            let bias = randomFloats(cout, seed: 53), residual = randomFloats(g.outFrames * cout * plane, seed: 54)
+            let weight = Kernels.temporalWeightFromOITHW(torchWeight, outChannels: cout, inChannels: cin, kernel: 3)
+            let weights = PackedTemporalWeights(weight, outChannels: cout, inChannels: cin, kernel: 3)
+            XCTAssertNotNil(weights.variants[0].tiles, "bf16 weights get tiles")
+            var fast = [Float](repeating: .nan, count: g.outFrames * cout * plane), slow = fast
+            Kernels.causalTemporalConvPacked(g, input: x, weights: weights, bias: bias, output: &fast, adding: residual, path: .amx)
+            Kernels.causalTemporalConvReference(g, input: x, torchWeight: torchWeight, bias: bias, output: &slow)
+            for i in slow.indices { slow[i] += residual[i] }
+            XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-5 * Float(3 * cin).squareRoot(), "\(g)")
+        }
+        // A weight that is not bf16 gets no tiles: the tiles would round it.
+        XCTAssertNil(AMXWeightTiles([1.0 + 1.0 / 65536], rows: 1, depth: 1))
+    }
+
     func testTemporalConvOfAConstantClipSeesOnlyTheFirstFrameAtTheStart() {
         // Frame 0's output reads three copies of frame 0: with a weight that sums the taps, it
         // equals 3 x frame 0, which zero padding would not give.

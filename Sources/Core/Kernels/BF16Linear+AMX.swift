@@ -74,12 +74,12 @@ extension Kernels {
                             let c = y + 32 * i * ldy + n0 + 32 * j
                             if addsToC { prefetchTile(j + 1 < columnPairs ? c + 32 : y + 32 * (i + 1) * ldy + n0, rows: min(32, m - 32 * i), ldy: ldy) }
                             if rows == 32 && columns == 32 {
-                                amx_product_32x32(a0, a1, b0, b1, blockSteps, c, ldy * 4, addsToC ? 1 : 0)
+                                amx_product_32x32_split_a(a0, a1, b0, b1, blockSteps, c, ldy * 4, addsToC ? 1 : 0)
                             } else {
                                 if addsToC {
                                     for r in 0..<rows { for q in 0..<columns { edge[r * 32 + q] = c[r * ldy + q] } }
                                 }
-                                amx_product_32x32(a0, a1, b0, b1, blockSteps, edge, 32 * 4, addsToC ? 1 : 0)
+                                amx_product_32x32_split_a(a0, a1, b0, b1, blockSteps, edge, 32 * 4, addsToC ? 1 : 0)
                                 for r in 0..<rows { for q in 0..<columns { c[r * ldy + q] = edge[r * 32 + q] } }
                             }
                         }

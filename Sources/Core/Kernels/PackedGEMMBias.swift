@@ -35,10 +35,10 @@ extension Kernels {
     public static func gemmPackedBias(_ shape: PackedRowPanels, a: UnsafePointer<Float>,
                                       b: UnsafePointer<Float>, ldb: Int, transB: Bool = false, n: Int, bias: UnsafePointer<Float>?,
                                       c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, adding residual: UnsafePointer<Float>? = nil,
-                                      path: GEMMPath = .best) {
+                                      tiles: AMXWeightTiles? = nil, path: GEMMPath = .best) {
         let columns = (n + packedGEMMColumns - 1) / packedGEMMColumns * packedGEMMColumns
         gemmPackedBlocks(shape, a: a, columns: columns, valid: n, bias: bias, c: c, ldc: ldc, accumulate: accumulate,
-                         adding: residual, path: path) { j0, w, strips in
+                         adding: residual, tiles: tiles, path: path) { j0, w, strips in
             packStrips(transB ? b + j0 * ldb : b + j0, ldb: ldb, transposed: transB, depth: shape.depth, n: w,
                        valid: min(w, n - j0), into: strips)
         }
@@ -48,14 +48,20 @@ extension Kernels {
     /// j < `valid` (default: all `columns`, a multiple of 16), where `fill(j0, w, strips)` writes
     /// columns j0 ..< j0 + w of B as `packStrips` lays them out. Columns from `valid` on are
     /// computed but never stored (padding a caller added to reach whole 16s). `residual` (row
-    /// stride ldc) is added while storing.
+    /// stride ldc) is added while storing. With `tiles` (A as AMX tiles) on the AMX path the
+    /// products run on the tiles (PackedGEMM+AMX.swift).
     static func gemmPackedBlocks(_ shape: PackedRowPanels, a: UnsafePointer<Float>, columns: Int, valid: Int? = nil,
                                  bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
-                                 adding residual: UnsafePointer<Float>? = nil, path: GEMMPath,
+                                 adding residual: UnsafePointer<Float>? = nil, tiles: AMXWeightTiles? = nil, path: GEMMPath,
                                  fill: (Int, Int, UnsafeMutablePointer<Float>) -> Void) {
         precondition(columns % packedGEMMColumns == 0, "packed products need whole 16-column strips, got \(columns)")
         let rows = shape.rows, paddedRows = shape.panels * PackedRowPanels.panelRows
         let valid = valid ?? columns
+        if path == .amx, let tiles {
+            precondition(tiles.rows == rows && tiles.depth == shape.depth, "AMX tiles do not match the packed weight")
+            return gemmPackedBlocksAMX(tiles, columns: columns, valid: valid, bias: bias, c: c, ldc: ldc, accumulate: accumulate,
+                                       adding: residual, fill: fill)
+        }
         let (blocks, width) = packedColumnBlocks(depth: shape.depth, whole: columns)
         parallelFor(blocks) { range in
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: paddedRows * width)
@@ -94,12 +100,13 @@ extension Kernels {
     /// repacked both operands).
     public static func conv2dPackedIm2col(_ g: Conv2dGeometry, input x: UnsafePointer<Float>, weight: PackedRowPanels,
                                           packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                                          output y: UnsafeMutablePointer<Float>, accumulate: Bool, path: GEMMPath = .best) {
+                                          output y: UnsafeMutablePointer<Float>, accumulate: Bool, tiles: AMXWeightTiles? = nil,
+                                          path: GEMMPath = .best) {
         let k = g.kernel, s = g.stride, p = g.padding, cin = g.inChannels, h = g.height, wi = g.width, wo = g.outWidth
         precondition(weight.depth == k * k * cin && weight.rows == g.outChannels, "packed weight does not fit \(g)")
         let n = g.outHeight * wo, columns = (n + packedGEMMColumns - 1) / packedGEMMColumns * packedGEMMColumns
         gemmPackedBlocks(weight, a: packed, columns: columns, valid: n, bias: bias, c: y, ldc: n, accumulate: accumulate,
-                         path: path) { j0, w, strips in
+                         tiles: tiles, path: path) { j0, w, strips in
             var j = 0
             while j < w {
                 let width = min(stripColumns, w - j), strip = strips + j * weight.depth
@@ -214,7 +221,8 @@ extension Kernels {
     /// `residual` (the output's shape) is added in the same pass.
     public static func causalTemporalConvPacked(
         _ g: CausalTemporalGeometry, input x: UnsafePointer<Float>, weights: PackedTemporalWeights,
-        bias: UnsafePointer<Float>?, output y: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>? = nil
+        bias: UnsafePointer<Float>?, output y: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>? = nil,
+        path: GEMMPath = .best
     ) {
         precondition(weights.kernel == g.kernel && weights.inChannels == g.inChannels, "weights do not fit \(g)")
         let frameIn = g.inChannels * g.plane, frameOut = g.outChannels * g.plane
@@ -224,7 +232,7 @@ extension Kernels {
             variant.packed.withUnsafeBufferPointer { packed in
                 gemmPackedBias(variant.shape, a: packed.baseAddress!, b: x + max(0, first) * frameIn, ldb: g.plane, n: g.plane,
                                bias: bias, c: y + t * frameOut, ldc: g.plane, accumulate: false,
-                               adding: residual.map { $0 + t * frameOut })
+                               adding: residual.map { $0 + t * frameOut }, tiles: variant.tiles, path: path)
             }
         }
     }
@@ -236,7 +244,9 @@ extension Kernels {
 public struct PackedTemporalWeights {
     public let kernel: Int
     public let inChannels: Int
-    public let variants: [(shape: PackedRowPanels, packed: [Float])]
+    /// `tiles`: the same weight as AMX tiles, where the CPU has them and the weight's values are
+    /// bf16 (variant 0 of a bf16 checkpoint; the summed taps of the others need float32).
+    public let variants: [(shape: PackedRowPanels, packed: [Float], tiles: AMXWeightTiles?)]
 
     /// `weight`: (Cout, kt, Cin), see `Kernels.temporalWeightFromOITHW`.
     public init(_ weight: [Float], outChannels: Int, inChannels: Int, kernel: Int) {
@@ -251,7 +261,8 @@ public struct PackedTemporalWeights {
                     for i in 0..<inChannels { w[o * depth + column + i] += weight[(o * kernel + j) * inChannels + i] }
                 }
             }
-            return Kernels.packedWeight(w, rows: outChannels, depth: depth)
+            let (shape, packed) = Kernels.packedWeight(w, rows: outChannels, depth: depth)
+            return (shape, packed, w.withUnsafeBufferPointer { AMXWeightTiles($0.baseAddress!, rows: outChannels, depth: depth) })
         }
     }
 }
