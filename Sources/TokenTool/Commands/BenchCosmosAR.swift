@@ -57,7 +57,9 @@ enum CosmosARBench {
         note(String(format: "decode: %.3f s per token (median of 32 steps)", decodeSeconds))
 
         let bandwidth = Kernels.memoryReadBandwidth()
-        let peak = Kernels.fmaPeak()
+        // The widest FMA the kernels run (AVX-512 where there is one). On the AMX path the linear
+        // layers run on bf16 tiles and can pass it: the GFLOP/s below count float32 work.
+        let peak = Kernels.fmaPeakAVX512() ?? Kernels.fmaPeak()
         // FLOPs as the PyTorch rebuild counts them: layers over all positions; the head on the
         // 1024 rows that predict latent 2 (scoring) or the last row (prefill).
         let headFLOPs = 2.0 * Double(config.dim * config.vocabSize)
@@ -84,6 +86,7 @@ enum CosmosARBench {
             ("cosmos_ar.score_gflop_per_cpu_second", scoreFLOPs / scoreCPU / 1e9),
             ("cosmos_ar.prefill_gflop_per_cpu_second", prefillFLOPs / prefillCPU / 1e9),
             ("cosmos_ar.fma_peak_gflops_per_second", peak),
+            ("cosmos_ar.gemm_path", GEMMPath.best.rawValue),
             ("cosmos_ar.memory_read_gb_per_second", bandwidth),
             ("cosmos_ar.decode_bytes_per_token", decodeBytes),
             ("cosmos_ar.decode_seconds_at_bandwidth", decodeBytes / (bandwidth * 1e9)),

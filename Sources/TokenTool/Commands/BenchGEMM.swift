@@ -7,7 +7,8 @@ import Core
 /// run is the one least disturbed, so the paths are compared at their own speed.
 enum GEMMBench {
     /// A bf16 linear layer of Cosmos-Predict1 4B (scoring: 3072 positions, dim 4096) and a
-    /// tokenizer-like packed product (256 outputs, depth 3 x 256, 64 x 64 pixels).
+    /// tokenizer-like packed product (256 outputs, depth 3 x 256, 64 x 64 pixels; weights that
+    /// are bf16 values, as the tokenizer's, so that on the AMX path it runs on tiles).
     static let linear = (m: 3072, n: 4096, k: 4096)
     static let packed = (rows: 256, depth: 768, n: 4096)
     /// (frame size, channels) of the Winograd convolutions timed.
@@ -21,8 +22,9 @@ enum GEMMBench {
         let x = (0..<(linear.m * linear.k)).map { _ in random() }
         let bits = (0..<(linear.n * linear.k)).map { _ in UInt16(truncatingIfNeeded: Float(random()).bitPattern >> 16) }
         var y = [Float](repeating: 0, count: linear.m * linear.n)
-        let w = (0..<(packed.rows * packed.depth)).map { _ in random() }
+        let w = (0..<(packed.rows * packed.depth)).map { _ in Float(bitPattern: random().bitPattern & 0xFFFF_0000) }
         let (shape, panels) = Kernels.packedWeight(w, rows: packed.rows, depth: packed.depth)
+        let tiles = AMXWeightTiles(w, rows: packed.rows, depth: packed.depth)
         let b = (0..<(packed.depth * packed.n)).map { _ in random() }
         var c = [Float](repeating: 0, count: packed.rows * packed.n)
 
@@ -37,7 +39,7 @@ enum GEMMBench {
                 bestLinear[path] = min(bestLinear[path] ?? .infinity, Date().timeIntervalSince(start))
                 start = Date()
                 Kernels.gemmPackedBias(shape, a: panels, b: b, ldb: packed.n, n: packed.n, bias: nil,
-                                       c: &c, ldc: packed.n, accumulate: false, path: path)
+                                       c: &c, ldc: packed.n, accumulate: false, tiles: tiles, path: path)
                 bestPacked[path] = min(bestPacked[path] ?? .infinity, Date().timeIntervalSince(start))
             }
         }
