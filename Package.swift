@@ -59,7 +59,7 @@ let package = Package(
         // The layers, bottom to top. Each depends only on those above it in this list.
         // Register-blocked AVX-512 micro-kernels over raw pointers, called by Core only after a
         // run-time check finds AVX-512 (an empty module elsewhere).
-        .target(name: "KernelsAVX512", swiftSettings: avx512),
+        .target(name: "KernelsAVX512", dependencies: ["CPUIntrinsics"], swiftSettings: avx512),
         // Tensor, the one kernel layer (conv, GEMM, norms, attention, with naive twins), the
         // runtime policy (threads, heap, CPU features) and file primitives (mmap, atomic output).
         .target(name: "Core", dependencies: ["KernelsAVX512", "CPUIntrinsics", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],

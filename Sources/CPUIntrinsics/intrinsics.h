@@ -37,6 +37,26 @@ static inline void amx_configure_tiles(void) {
 __attribute__((target("amx-tile")))
 static inline void amx_release_tiles(void) { _tile_release(); }
 
+/// Tiles 0-3 as the 32 x 32 float32 block at c (rows ldc_bytes apart): tile 0 rows 0-15,
+/// columns 0-15; 1 rows 0-15, columns 16-31; 2 and 3 rows 16-31. Zero unless accumulate.
+__attribute__((target("amx-tile")))
+static inline void amx_load_accumulators(float *c, long ldc_bytes, int accumulate) {
+    char *c0 = (char *)c, *c2 = c0 + 16 * ldc_bytes;
+    if (accumulate) {
+        _tile_loadd(0, c0, ldc_bytes); _tile_loadd(1, c0 + 64, ldc_bytes);
+        _tile_loadd(2, c2, ldc_bytes); _tile_loadd(3, c2 + 64, ldc_bytes);
+    } else {
+        _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
+    }
+}
+
+__attribute__((target("amx-tile")))
+static inline void amx_store_accumulators(float *c, long ldc_bytes) {
+    char *c0 = (char *)c, *c2 = c0 + 16 * ldc_bytes;
+    _tile_stored(0, c0, ldc_bytes); _tile_stored(1, c0 + 64, ldc_bytes);
+    _tile_stored(2, c2, ldc_bytes); _tile_stored(3, c2 + 64, ldc_bytes);
+}
+
 /// C (32 x 32 float32, rows ldc_bytes apart) = (or += with accumulate) the sum over ksteps steps of
 /// 32 depth values and 3 parts p of A_p * B (A split in parts: float32 activations times bf16
 /// weights, `Kernels.gemmBF16AMX`), on the 8 tiles of `amx_configure_tiles`: 4
@@ -48,13 +68,7 @@ static inline void amx_release_tiles(void) { _tile_release(); }
 __attribute__((target("amx-tile,amx-bf16")))
 static inline void amx_product_32x32_split_a(const uint16_t *a0, const uint16_t *a1, const uint16_t *b0, const uint16_t *b1,
                                      long ksteps, float *c, long ldc_bytes, int accumulate) {
-    char *c0 = (char *)c, *c1 = c0 + 64, *c2 = c0 + 16 * ldc_bytes, *c3 = c2 + 64;
-    if (accumulate) {
-        _tile_loadd(0, c0, ldc_bytes); _tile_loadd(1, c1, ldc_bytes);
-        _tile_loadd(2, c2, ldc_bytes); _tile_loadd(3, c3, ldc_bytes);
-    } else {
-        _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
-    }
+    amx_load_accumulators(c, ldc_bytes, accumulate);
     for (long s = 0; s < ksteps; s++) {
         const uint16_t *a0s = a0 + 3 * s * 512, *a1s = a1 + 3 * s * 512;
         _tile_loadd(6, b0 + s * 512, 64);
@@ -71,8 +85,7 @@ static inline void amx_product_32x32_split_a(const uint16_t *a0, const uint16_t 
             _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
         }
     }
-    _tile_stored(0, c0, ldc_bytes); _tile_stored(1, c1, ldc_bytes);
-    _tile_stored(2, c2, ldc_bytes); _tile_stored(3, c3, ldc_bytes);
+    amx_store_accumulators(c, ldc_bytes);
 }
 
 /// As `amx_product_32x32_split_a` with the parts on the B side (bf16 weights times float32
@@ -81,13 +94,7 @@ static inline void amx_product_32x32_split_a(const uint16_t *a0, const uint16_t 
 __attribute__((target("amx-tile,amx-bf16")))
 static inline void amx_product_32x32_split_b(const uint16_t *a0, const uint16_t *a1, const uint16_t *b0, const uint16_t *b1,
                                              long ksteps, float *c, long ldc_bytes, int accumulate) {
-    char *c0 = (char *)c, *c1 = c0 + 64, *c2 = c0 + 16 * ldc_bytes, *c3 = c2 + 64;
-    if (accumulate) {
-        _tile_loadd(0, c0, ldc_bytes); _tile_loadd(1, c1, ldc_bytes);
-        _tile_loadd(2, c2, ldc_bytes); _tile_loadd(3, c3, ldc_bytes);
-    } else {
-        _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
-    }
+    amx_load_accumulators(c, ldc_bytes, accumulate);
     for (long s = 0; s < ksteps; s++) {
         const uint16_t *b0s = b0 + 3 * s * 512, *b1s = b1 + 3 * s * 512;
         _tile_loadd(4, a0 + s * 512, 64);
@@ -104,8 +111,7 @@ static inline void amx_product_32x32_split_b(const uint16_t *a0, const uint16_t 
             _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(3, 5, 7);
         }
     }
-    _tile_stored(0, c0, ldc_bytes); _tile_stored(1, c1, ldc_bytes);
-    _tile_stored(2, c2, ldc_bytes); _tile_stored(3, c3, ldc_bytes);
+    amx_store_accumulators(c, ldc_bytes);
 }
 #endif
 

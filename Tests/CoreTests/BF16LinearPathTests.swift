@@ -23,11 +23,12 @@ final class BF16LinearPathTests: XCTestCase {
         checkLinear(on: .amx)
     }
 
-    /// Row counts around the 6-, 12-, 16- and 32-row tiles, column counts with odd slivers and
+    /// One and two rows (the GEMV: whole 8-row groups and a rest, depths past the last whole 32),
+    /// row counts around the 6-, 12-, 16- and 32-row tiles, column counts with odd slivers and
     /// ragged last pairs (n mod 32 in 1 ..< 32), depths of one, not whole 32s, and across the 256
     /// and 512 blocks.
     private func checkLinear(on path: GEMMPath) {
-        let shapes = [(3, 16, 8), (5, 48, 513), (11, 17, 1), (12, 32, 256), (13, 300, 257), (24, 80, 70),
+        let shapes = [(1, 37, 300), (2, 8, 64), (1, 16, 8), (3, 16, 8), (5, 48, 513), (11, 17, 1), (12, 32, 256), (13, 300, 257), (24, 80, 70),
                       (25, 47, 512), (64, 64, 64), (100, 400, 600),
                       (16, 16, 32), (33, 31, 1), (47, 600, 1100)]
         for (seed, (m, n, k)) in shapes.enumerated() {

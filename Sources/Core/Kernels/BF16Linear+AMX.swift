@@ -73,14 +73,8 @@ extension Kernels {
                             let columns = min(32, nb - 32 * j)
                             let c = y + 32 * i * ldy + n0 + 32 * j
                             if addsToC { prefetchTile(j + 1 < columnPairs ? c + 32 : y + 32 * (i + 1) * ldy + n0, rows: min(32, m - 32 * i), ldy: ldy) }
-                            if rows == 32 && columns == 32 {
-                                amx_product_32x32_split_a(a0, a1, b0, b1, blockSteps, c, ldy * 4, addsToC ? 1 : 0)
-                            } else {
-                                if addsToC {
-                                    for r in 0..<rows { for q in 0..<columns { edge[r * 32 + q] = c[r * ldy + q] } }
-                                }
-                                amx_product_32x32_split_a(a0, a1, b0, b1, blockSteps, edge, 32 * 4, addsToC ? 1 : 0)
-                                for r in 0..<rows { for q in 0..<columns { c[r * ldy + q] = edge[r * 32 + q] } }
+                            amxTile(c, ldc: ldy, rows: rows, columns: columns, edge: edge) { c, ldc in
+                                amx_product_32x32_split_a(a0, a1, b0, b1, blockSteps, c, ldc * 4, addsToC ? 1 : 0)
                             }
                         }
                     }
@@ -93,6 +87,29 @@ extension Kernels {
         #endif
     }
 
+    /// x = hi + mid + lo, each part a bf16 value in the high half of its 32-bit lane (the file's
+    /// header says why the split is exact).
+    @inline(__always)
+    static func bf16Parts(_ x: SIMD16<Float>) -> (SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>) {
+        typealias Bits = SIMD16<UInt32>
+        let high = Bits(repeating: 0xFFFF_0000)
+        let hi = unsafeBitCast(x, to: Bits.self) & high
+        let rest = x - unsafeBitCast(hi, to: SIMD16<Float>.self)
+        let mid = unsafeBitCast(rest, to: Bits.self) & high
+        return (hi, mid, unsafeBitCast(rest - unsafeBitCast(mid, to: SIMD16<Float>.self), to: Bits.self))
+    }
+
+    /// `product(c, ldc)` on the 32 x 32 tile at c, or, where only rows x columns of it lie in C,
+    /// on a copy in `edge` (32 x 32) whose rows and columns past C are never stored.
+    @inline(__always)
+    static func amxTile(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int, edge: UnsafeMutablePointer<Float>,
+                        _ product: (UnsafeMutablePointer<Float>, Int) -> Void) {
+        guard rows < 32 || columns < 32 else { return product(c, ldc) }
+        for r in 0..<rows { for q in 0..<columns { edge[r * 32 + q] = c[r * ldc + q] } }
+        product(edge, 32)
+        for r in 0..<rows { for q in 0..<columns { c[r * ldc + q] = edge[r * 32 + q] } }
+    }
+
     /// The next C tile, on its way from L3 while the tiles work on this one (the tile loads of
     /// C otherwise stall the kernel: ~15% of its samples).
     @inline(__always)
@@ -103,9 +120,7 @@ extension Kernels {
     /// Rows 16t ..< 16t + 16 of X, split into the three bf16 parts, for every depth step.
     private static func splitRowTile(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, depth k: Int, tile t: Int,
                                      into out: UnsafeMutablePointer<UInt16>) {
-        typealias Bits = SIMD16<UInt32>
         let steps = (k + 31) / 32
-        let high = Bits(repeating: 0xFFFF_0000)
         for r in 0..<16 {
             let row = 16 * t + r
             guard row < m else {
@@ -122,10 +137,7 @@ extension Kernels {
                     } else {
                         for l in 0..<16 where d0 + l < k { v[l] = source[d0 + l] }
                     }
-                    let hi = unsafeBitCast(v, to: Bits.self) & high
-                    let rest = v - unsafeBitCast(hi, to: SIMD16<Float>.self)
-                    let mid = unsafeBitCast(rest, to: Bits.self) & high
-                    let lo = unsafeBitCast(rest - unsafeBitCast(mid, to: SIMD16<Float>.self), to: Bits.self)
+                    let (hi, mid, lo) = bf16Parts(v)
                     let target = out + 3 * s * 512 + r * 32 + 16 * half
                     store(hi &>> 16, at: target)
                     store(mid &>> 16, at: target + 512)

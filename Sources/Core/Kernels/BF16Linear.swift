@@ -1,5 +1,8 @@
 import Foundation
 import CPUIntrinsics
+#if arch(x86_64)
+import KernelsAVX512
+#endif
 
 // Linear layers whose weights stay bfloat16 (the Cosmos-Predict1 4B is 8 GB in bf16, 16 GB in
 // float32: on a 24 GB machine the weights are memory-mapped and never widened as a whole).
@@ -27,7 +30,7 @@ extension Kernels {
     public static func linearBF16(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, weight w: BF16Matrix,
                                   into y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool = false, path: GEMMPath = .best) {
         if m <= 2 {
-            for r in 0..<m { gemvBF16(x + r * ldx, weight: w, into: y + r * ldy, accumulate: accumulate) }
+            for r in 0..<m { gemvBF16(x + r * ldx, weight: w, into: y + r * ldy, accumulate: accumulate, path: path) }
         } else if path == .amx && m >= amxMinimumRows {
             gemmBF16AMX(x, rows: m, ldx: ldx, weight: w, into: y, ldy: ldy, accumulate: accumulate)
         } else {
@@ -225,7 +228,11 @@ extension Kernels {
     /// bytes per second PyTorch's float32 GEMV reads); threads take contiguous blocks of rows.
     /// Each stream is also prefetched 1 KB ahead (the hardware prefetcher alone left ~5-10% of
     /// a decode step on the table, alternating runs of `bench --only cosmos-ar`).
-    static func gemvBF16(_ x: UnsafePointer<Float>, weight w: BF16Matrix, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+    static func gemvBF16(_ x: UnsafePointer<Float>, weight w: BF16Matrix, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false,
+                         path: GEMMPath = .best) {
+        #if arch(x86_64)
+        if path.hasAVX512 { return gemvBF16AVX512(x, weight: w, into: y, accumulate: accumulate) }
+        #endif
         let n = w.rows, k = w.columns, stride = w.rowStride
         let rowsPerGroup = 8
         let groups = (n + rowsPerGroup - 1) / rowsPerGroup
@@ -278,4 +285,39 @@ extension Kernels {
             }
         }
     }
+
+    #if arch(x86_64)
+    /// `gemvBF16` on the AVX-512 path: whole groups of 8 rows over whole blocks of 32 depths in
+    /// `AVX512BF16GEMV.rows8`, x split once into its even and odd depths; the rest one by one.
+    static func gemvBF16AVX512(_ x: UnsafePointer<Float>, weight w: BF16Matrix, into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let n = w.rows, k = w.columns, stride = w.rowStride, blocks = k / 32, groups = n / 8
+        var even = [Float](repeating: 0, count: 16 * blocks), odd = even
+        for i in 0..<(16 * blocks) { even[i] = x[2 * i]; odd[i] = x[2 * i + 1] }
+        @inline(__always) func finish(_ r: Int, _ t: Float) { y[r] = accumulate ? y[r] + t : t }
+        @inline(__always) func dot(_ r: Int, from d0: Int) -> Float {
+            var t: Float = 0
+            for d in d0..<k { t += Float(bitPattern: UInt32(w.bits[r * stride + d]) << 16) * x[d] }
+            return t
+        }
+        even.withUnsafeBufferPointer { even in
+            odd.withUnsafeBufferPointer { odd in
+                // ~64 KB of weights per thread at least, or waking threads costs more than it saves.
+                parallelFor(groups + 1, minimumPerThread: max(1, 4096 / max(1, k))) { range in
+                    var sums = SIMD8<Float>()
+                    for g in range {
+                        guard g < groups else {
+                            for r in (8 * groups)..<n { finish(r, dot(r, from: 0)) }
+                            continue
+                        }
+                        withUnsafeMutableBytes(of: &sums) {
+                            AVX512BF16GEMV.rows8(w.bits + 8 * g * stride, stride: stride, blocks: blocks, xEven: even.baseAddress!,
+                                                 xOdd: odd.baseAddress!, sums: $0.baseAddress!.assumingMemoryBound(to: Float.self))
+                        }
+                        for j in 0..<8 { finish(8 * g + j, sums[j] + dot(8 * g + j, from: 32 * blocks)) }
+                    }
+                }
+            }
+        }
+    }
+    #endif
 }

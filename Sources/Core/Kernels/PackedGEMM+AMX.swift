@@ -73,12 +73,8 @@ extension Kernels {
                             let b0 = parts + 2 * jp * steps * 3 * 512, b1 = b0 + steps * 3 * 512
                             let tileColumns = min(32, stored - 32 * jp)
                             let target = c + 32 * i * ldc + j0 + 32 * jp
-                            if tileRows == 32 && tileColumns == 32 {
-                                amx_product_32x32_split_b(a0, a1, b0, b1, steps, target, ldc * 4, 1)
-                            } else {
-                                for r in 0..<tileRows { for q in 0..<tileColumns { edge[r * 32 + q] = target[r * ldc + q] } }
-                                amx_product_32x32_split_b(a0, a1, b0, b1, steps, edge, 32 * 4, 1)
-                                for r in 0..<tileRows { for q in 0..<tileColumns { target[r * ldc + q] = edge[r * 32 + q] } }
+                            amxTile(target, ldc: ldc, rows: tileRows, columns: tileColumns, edge: edge) { c, ldc in
+                                amx_product_32x32_split_b(a0, a1, b0, b1, steps, c, ldc * 4, 1)
                             }
                         }
                     }
@@ -98,12 +94,6 @@ extension Kernels {
                                     into parts: UnsafeMutablePointer<UInt16>) {
         typealias Bits = SIMD16<UInt32>
         let steps = (depth + 31) / 32, high = Bits(repeating: 0xFFFF_0000)
-        @inline(__always) func split(_ v: SIMD16<Float>) -> (Bits, Bits, Bits) {
-            let hi = unsafeBitCast(v, to: Bits.self) & high
-            let rest = v - unsafeBitCast(hi, to: SIMD16<Float>.self)
-            let mid = unsafeBitCast(rest, to: Bits.self) & high
-            return (hi, mid, unsafeBitCast(rest - unsafeBitCast(mid, to: SIMD16<Float>.self), to: Bits.self))
-        }
         for t in 0..<tiles {
             let blocks = UnsafeMutableRawPointer(parts + t * steps * 3 * 512)
             guard 16 * t < columns else {
@@ -118,7 +108,7 @@ extension Kernels {
                     let d = 32 * s + 2 * r
                     let even = d < depth ? UnsafeRawPointer(source + d * stripWidth).loadUnaligned(as: SIMD16<Float>.self) : SIMD16<Float>()
                     let odd = d + 1 < depth ? UnsafeRawPointer(source + (d + 1) * stripWidth).loadUnaligned(as: SIMD16<Float>.self) : SIMD16<Float>()
-                    let (e0, e1, e2) = split(even), (o0, o1, o2) = split(odd)
+                    let (e0, e1, e2) = bf16Parts(even), (o0, o1, o2) = bf16Parts(odd)
                     // The pair of one column in one 32-bit word: even depth low, odd depth high.
                     let row = blocks + (3 * s * 512 + r * 32) * 2
                     row.storeBytes(of: e0 &>> 16 | o0, as: Bits.self)
