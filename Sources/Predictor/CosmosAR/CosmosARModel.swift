@@ -121,9 +121,12 @@ extension CosmosARModel {
         /// each block widen all three matrices again).
         static let hiddenSlice = 2048
 
-        /// Adds w2(silu(w1 x) * w3 x) to `h`; x and h are (count, dim).
+        /// Adds w2(silu(w1 x) * w3 x) to `h`; x and h are (count, dim). A decode step (one or
+        /// two rows, where `linearBF16` is a GEMV) takes the whole hidden width at once: its
+        /// intermediates are small, and w2's rows are then streamed whole instead of in 4 KB
+        /// pieces, whose read-ahead would overshoot into the next slice's columns.
         func add(_ x: UnsafePointer<Float>, count: Int, dim: Int, to h: UnsafeMutablePointer<Float>) {
-            let hidden = w1.rows, slice = min(hidden, Self.hiddenSlice)
+            let hidden = w1.rows, slice = count <= 2 ? hidden : min(hidden, Self.hiddenSlice)
             var gate = [Float](repeating: 0, count: count * slice)
             var up = gate
             gate.withUnsafeMutableBufferPointer { g in
