@@ -73,7 +73,6 @@ extension Kernels {
                             let b0 = packed + (2 * j) * blockSteps * 512, b1 = b0 + blockSteps * 512
                             let columns = min(32, nb - 32 * j)
                             let c = y + 32 * i * ldy + n0 + 32 * j
-                            if addsToC { prefetchTile(j + 1 < columnPairs ? c + 32 : y + 32 * (i + 1) * ldy + n0, rows: min(32, m - 32 * i), ldy: ldy) }
                             amxTile(c, ldc: ldy, rows: rows, columns: columns, edge: edge) { c, ldc in
                                 amx_product_32x32_split_a(a0, a1, b0, b1, blockSteps, c, ldc * 4, addsToC ? 1 : 0)
                             }
@@ -109,13 +108,6 @@ extension Kernels {
         for r in 0..<rows { for q in 0..<columns { edge[r * 32 + q] = c[r * ldc + q] } }
         product(edge, 32)
         for r in 0..<rows { for q in 0..<columns { c[r * ldc + q] = edge[r * 32 + q] } }
-    }
-
-    /// The next C tile, on its way from L3 while the tiles work on this one (the tile loads of
-    /// C otherwise stall the kernel: ~15% of its samples).
-    @inline(__always)
-    private static func prefetchTile(_ c: UnsafeMutablePointer<Float>, rows: Int, ldy: Int) {
-        for r in 0..<rows { cpu_prefetch(c + r * ldy); cpu_prefetch(c + r * ldy + 16) }
     }
 
     /// Rows 16t ..< 16t + 16 of X, split into the three bf16 parts, for every depth step.
