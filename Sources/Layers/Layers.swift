@@ -50,14 +50,8 @@ public struct Conv2d {
         }
         weight = winograd.map { Kernels.winogradFilter(ohwi: ohwi, outChannels: outChannels, inChannels: inChannels, tile: $0) } ?? ohwi
         packed = packedWeights && winograd == nil
-            ? Self.packed(ohwi, rows: outChannels, depth: kernel * kernel * inChannels) : nil
+            ? Kernels.packedWeightAndTiles(ohwi, rows: outChannels, depth: kernel * kernel * inChannels) : nil
         self.bias = bias
-    }
-
-    /// The weight packed for the FMA kernels, and as AMX tiles where those can run it.
-    private static func packed(_ ohwi: [Float], rows: Int, depth: Int) -> (shape: PackedRowPanels, packed: [Float], tiles: AMXWeightTiles?) {
-        let (shape, packed) = Kernels.packedWeight(ohwi, rows: rows, depth: depth)
-        return (shape, packed, ohwi.withUnsafeBufferPointer { AMXWeightTiles($0.baseAddress!, rows: rows, depth: depth) })
     }
 
     /// The geometry of this layer on an (in, height, width) input.

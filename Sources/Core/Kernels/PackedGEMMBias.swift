@@ -213,6 +213,14 @@ extension Kernels {
         return (shape, packed)
     }
 
+    /// `packedWeight`, and the same weight as AMX tiles where those can run it (nil elsewhere,
+    /// and where a value is not bf16): what the packed layers keep from load on.
+    public static func packedWeightAndTiles(_ w: [Float], rows: Int, depth: Int)
+        -> (shape: PackedRowPanels, packed: [Float], tiles: AMXWeightTiles?) {
+        let (shape, packed) = packedWeight(w, rows: rows, depth: depth)
+        return (shape, packed, w.withUnsafeBufferPointer { AMXWeightTiles($0.baseAddress!, rows: rows, depth: depth) })
+    }
+
     /// The (kt,1,1) causal convolution along time: y[t] = bias + sum_j W_j x[max(0, t * stride + j
     /// - padding)] (first-frame replication in front), with packed weights (see
     /// `PackedTemporalWeights`): one product per output frame, of depth kt * Cin, except for the first frames: where r + 1 leading taps
@@ -261,8 +269,7 @@ public struct PackedTemporalWeights {
                     for i in 0..<inChannels { w[o * depth + column + i] += weight[(o * kernel + j) * inChannels + i] }
                 }
             }
-            let (shape, packed) = Kernels.packedWeight(w, rows: outChannels, depth: depth)
-            return (shape, packed, w.withUnsafeBufferPointer { AMXWeightTiles($0.baseAddress!, rows: outChannels, depth: depth) })
+            return Kernels.packedWeightAndTiles(w, rows: outChannels, depth: depth)
         }
     }
 }
