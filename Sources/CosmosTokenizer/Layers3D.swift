@@ -82,7 +82,7 @@ struct TemporalConv {
         let conv = scope.child("conv3d")
         let torchWeight = conv("weight", shape: [outChannels, inChannels, kernel, 1, 1])
         let weight = Kernels.temporalWeightFromOITHW(torchWeight.data, outChannels: outChannels, inChannels: inChannels, kernel: kernel)
-        weights = PackedTemporalWeights(weight, outChannels: outChannels, inChannels: inChannels, kernel: kernel)
+        weights = PackedTemporalWeights(weight, outChannels: outChannels, inChannels: inChannels, kernel: kernel, stride: stride)
         bias = conv("bias", shape: [outChannels]).data
     }
 

@@ -13,7 +13,7 @@ final class CosmosKernelTests: XCTestCase {
             var fast = [Float](repeating: .nan, count: g.outFrames * cout * plane)
             var slow = fast
             let weight = Kernels.temporalWeightFromOITHW(torchWeight, outChannels: cout, inChannels: cin, kernel: 3)
-            let weights = PackedTemporalWeights(weight, outChannels: cout, inChannels: cin, kernel: 3)
+            let weights = PackedTemporalWeights(weight, outChannels: cout, inChannels: cin, kernel: 3, stride: stride)
             Kernels.causalTemporalConvPacked(g, input: x, weights: weights, bias: bias, output: &fast)
             Kernels.causalTemporalConvReference(g, input: x, torchWeight: torchWeight, bias: bias, output: &slow)
             XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-5, "\(g)")
@@ -32,8 +32,8 @@ final class CosmosKernelTests: XCTestCase {
             let torchWeight = randomFloats(cout * cin * 3, seed: 52).map { Float(bitPattern: $0.bitPattern & 0xFFFF_0000) }
             let bias = randomFloats(cout, seed: 53), residual = randomFloats(g.outFrames * cout * plane, seed: 54)
             let weight = Kernels.temporalWeightFromOITHW(torchWeight, outChannels: cout, inChannels: cin, kernel: 3)
-            let weights = PackedTemporalWeights(weight, outChannels: cout, inChannels: cin, kernel: 3)
-            XCTAssertNotNil(weights.variants[0].tiles, "bf16 weights get tiles")
+            let weights = PackedTemporalWeights(weight, outChannels: cout, inChannels: cin, kernel: 3, stride: stride)
+            XCTAssertNotNil(weights.variants[0]?.tiles, "bf16 weights get tiles")
             var fast = [Float](repeating: .nan, count: g.outFrames * cout * plane), slow = fast
             Kernels.causalTemporalConvPacked(g, input: x, weights: weights, bias: bias, output: &fast, adding: residual, path: .amx)
             Kernels.causalTemporalConvReference(g, input: x, torchWeight: torchWeight, bias: bias, output: &slow)
@@ -125,11 +125,15 @@ final class CosmosPackedKernelTests: XCTestCase {
             let x = randomFloats(frames * cin * plane, seed: 41), torchWeight = randomFloats(cout * cin * 3, seed: 42)
             let bias = randomFloats(cout, seed: 43)
             let weight = Kernels.temporalWeightFromOITHW(torchWeight, outChannels: cout, inChannels: cin, kernel: 3)
-            let weights = PackedTemporalWeights(weight, outChannels: cout, inChannels: cin, kernel: 3)
+            let weights = PackedTemporalWeights(weight, outChannels: cout, inChannels: cin, kernel: 3, stride: stride)
             var fast = [Float](repeating: .nan, count: g.outFrames * cout * plane), slow = fast
             Kernels.causalTemporalConvPacked(g, input: x, weights: weights, bias: bias, output: &fast)
             Kernels.causalTemporalConvReference(g, input: x, torchWeight: torchWeight, bias: bias, output: &slow)
             XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-5, "\(g)")
+            // Stride 1: frame 1 comes from frame 0 and the last tap, so taps 0-1 summed (variant
+            // 1) are never read and never built. Stride 2 never reads three copies of frame 0.
+            XCTAssertEqual(weights.variants.map { $0 != nil }, stride == 1 ? [true, false, true] : [true, true, false], "\(g)")
+            XCTAssertEqual(weights.lastTap != nil, stride == 1)
         }
     }
 }

@@ -223,44 +223,83 @@ extension Kernels {
 
     /// The (kt,1,1) causal convolution along time: y[t] = bias + sum_j W_j x[max(0, t * stride + j
     /// - padding)] (first-frame replication in front), with packed weights (see
-    /// `PackedTemporalWeights`): one product per output frame, of depth kt * Cin, except for the first frames: where r + 1 leading taps
-    /// all read frame 0 (a replicated copy), their weights are summed at load, so those frames
-    /// cost (kt - r) * Cin (at 3 latent frames, 6 instead of 9 units of work).
+    /// `PackedTemporalWeights`): one product per output frame, of depth kt * Cin, except for the
+    /// first frames. Where r + 1 leading taps all read frame 0 (a replicated copy), their weights
+    /// are summed at load, so frame 0 costs Cin. At stride 1, frame 1 reads frame 0 in every tap
+    /// but the last, which reads frame 1: it is frame 0's output plus W_{kt-1} (x[1] - x[0]),
+    /// depth Cin again, and with bf16 weights on the AMX tiles (the summed taps are not bf16).
+    /// At 3 latent frames that is 5 units of work instead of 9, 4 of them on the tiles.
     /// `residual` (the output's shape) is added in the same pass.
     public static func causalTemporalConvPacked(
         _ g: CausalTemporalGeometry, input x: UnsafePointer<Float>, weights: PackedTemporalWeights,
         bias: UnsafePointer<Float>?, output y: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>? = nil,
         path: GEMMPath = .best
     ) {
-        precondition(weights.kernel == g.kernel && weights.inChannels == g.inChannels, "weights do not fit \(g)")
+        precondition(weights.kernel == g.kernel && weights.inChannels == g.inChannels && weights.stride == g.stride,
+                     "weights do not fit \(g)")
         let frameIn = g.inChannels * g.plane, frameOut = g.outChannels * g.plane
+        let secondFromFirst = g.outFrames >= 2 ? weights.lastTap : nil
         for t in 0..<g.outFrames {
+            if t == 1, let last = secondFromFirst {
+                // y[1] = y[0] (without its residual) + W_last (x[1] - x[0]) + residual[1].
+                let difference = UnsafeMutablePointer<Float>.allocate(capacity: frameIn)
+                defer { difference.deallocate() }
+                parallelFor(frameIn, minimumPerThread: 1 << 14) { range in
+                    for i in range { difference[i] = x[frameIn + i] - x[i] }
+                }
+                (y + frameOut).update(from: y, count: frameOut)
+                last.packed.withUnsafeBufferPointer { packed in
+                    gemmPackedBias(last.shape, a: packed.baseAddress!, b: difference, ldb: g.plane, n: g.plane, bias: nil,
+                                   c: y + frameOut, ldc: g.plane, accumulate: true,
+                                   adding: residual.map { $0 + frameOut }, tiles: last.tiles, path: path)
+                }
+                if let residual { add(y, residual, count: frameOut) }
+                continue
+            }
             let first = t * g.stride - g.padding
-            let variant = weights.variants[max(0, -first)]
+            let variant = weights.variants[max(0, -first)]!
+            // With frame 1 still to come from frame 0, frame 0's residual waits until then.
+            let skip = t == 0 && secondFromFirst != nil ? nil : residual.map { $0 + t * frameOut }
             variant.packed.withUnsafeBufferPointer { packed in
                 gemmPackedBias(variant.shape, a: packed.baseAddress!, b: x + max(0, first) * frameIn, ldb: g.plane, n: g.plane,
                                bias: bias, c: y + t * frameOut, ldc: g.plane, accumulate: false,
-                               adding: residual.map { $0 + t * frameOut }, tiles: variant.tiles, path: path)
+                               adding: skip, tiles: variant.tiles, path: path)
             }
         }
     }
 }
 
-/// A (kt, 1, 1) convolution's weights packed for `causalTemporalConvPacked`: variant r (0 ..< kt)
-/// has taps 0 ... r summed into one (they all read frame 0 at the clip's start), then taps
-/// r + 1 ..< kt, as (Cout, (kt - r) * Cin). Variant 0 is the plain weight.
+/// A (kt, 1, 1) convolution's weights packed for `causalTemporalConvPacked` at one time stride:
+/// variant r (0 ..< kt) has taps 0 ... r summed into one (they all read frame 0 at the clip's
+/// start), then taps r + 1 ..< kt, as (Cout, (kt - r) * Cin); only the variants some output
+/// frame uses are built. Variant 0 is the plain weight.
 public struct PackedTemporalWeights {
+    public typealias Packed = (shape: PackedRowPanels, packed: [Float], tiles: AMXWeightTiles?)
     public let kernel: Int
     public let inChannels: Int
+    public let stride: Int
     /// `tiles`: the same weight as AMX tiles, where the CPU has them and the weight's values are
     /// bf16 (variant 0 of a bf16 checkpoint; the summed taps of the others need float32).
-    public let variants: [(shape: PackedRowPanels, packed: [Float], tiles: AMXWeightTiles?)]
+    public let variants: [Packed?]
+    /// The last tap alone, (Cout, Cin), for frame 1 at stride 1 (nil otherwise).
+    public let lastTap: Packed?
 
     /// `weight`: (Cout, kt, Cin), see `Kernels.temporalWeightFromOITHW`.
-    public init(_ weight: [Float], outChannels: Int, inChannels: Int, kernel: Int) {
+    public init(_ weight: [Float], outChannels: Int, inChannels: Int, kernel: Int, stride: Int = 1) {
+        precondition(stride >= 1 && stride <= kernel, "a (\(kernel),1,1) convolution cannot have time stride \(stride)")
         self.kernel = kernel
         self.inChannels = inChannels
-        variants = (0..<kernel).map { r in
+        self.stride = stride
+        let secondFromFirst = stride == 1 && kernel >= 2
+        // Output frame t reads frame 0 in its first r + 1 taps, r = padding - t * stride.
+        var used = Set<Int>()
+        for t in 0... {
+            let r = kernel - stride - t * stride
+            if !(t == 1 && secondFromFirst) { used.insert(max(0, r)) }
+            if r <= 0 { break }
+        }
+        variants = (0..<kernel).map { r -> Packed? in
+            guard used.contains(r) else { return nil }
             let depth = (kernel - r) * inChannels
             var w = [Float](repeating: 0, count: outChannels * depth)
             for o in 0..<outChannels {
@@ -270,6 +309,15 @@ public struct PackedTemporalWeights {
                 }
             }
             return Kernels.packedWeightAndTiles(w, rows: outChannels, depth: depth)
+        }
+        if secondFromFirst {
+            var w = [Float](repeating: 0, count: outChannels * inChannels)
+            for o in 0..<outChannels {
+                for i in 0..<inChannels { w[o * inChannels + i] = weight[(o * kernel + kernel - 1) * inChannels + i] }
+            }
+            lastTap = Kernels.packedWeightAndTiles(w, rows: outChannels, depth: inChannels)
+        } else {
+            lastTap = nil
         }
     }
 }
