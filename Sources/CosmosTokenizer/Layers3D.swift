@@ -48,9 +48,12 @@ struct SpatialConv {
         precondition(x.channels == conv.inChannels, "conv \(conv.inChannels)->\(conv.outChannels) given \(x.shape)")
         let g = conv.geometry(height: x.height, width: x.width)
         let shape = [x.frames, conv.outChannels, g.outHeight, g.outWidth]
+        let (frameIn, frameOut) = (x.frameCount, g.outputCount)
         func run(into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
             x.data.withUnsafeBufferPointer { xp in
-                conv.run(g, xp.baseAddress!, images: x.frames, into: y, accumulate: accumulate)
+                for t in 0..<x.frames {
+                    conv.run(g, xp.baseAddress! + t * frameIn, into: y + t * frameOut, accumulate: accumulate)
+                }
             }
         }
         guard var y = residual.take() else {

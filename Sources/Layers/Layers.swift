@@ -90,26 +90,9 @@ public struct Conv2d {
         return y
     }
 
-    /// `images` images, one after another: `x` (in, H, W) each -> `y` (out, Ho, Wo) each, for a
-    /// geometry `g` of this layer. With `accumulate`, y already holds a residual and the
-    /// convolution is added to it. (Winograd layers take the images together, so that big
-    /// weights are read once for all of them.)
-    public func run(_ g: Conv2dGeometry, _ x: UnsafePointer<Float>, images: Int = 1, into y: UnsafeMutablePointer<Float>,
-                    accumulate: Bool) {
-        if let winograd, packed == nil {
-            return weight.withUnsafeBufferPointer { w in
-                (bias ?? []).withUnsafeBufferPointer { b in
-                    Kernels.conv2dWinograd(g, tile: winograd, images: images, input: x, transformedWeight: w.baseAddress!,
-                                           bias: bias == nil ? nil : b.baseAddress, output: y, accumulate: accumulate)
-                }
-            }
-        }
-        for image in 0..<images {
-            runImage(g, x + image * g.inputCount, into: y + image * g.outputCount, accumulate: accumulate)
-        }
-    }
-
-    private func runImage(_ g: Conv2dGeometry, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    /// One image: `x` (in, H, W) -> `y` (out, Ho, Wo) for a geometry `g` of this layer. With
+    /// `accumulate`, y already holds a residual and the convolution is added to it.
+    public func run(_ g: Conv2dGeometry, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
         weight.withUnsafeBufferPointer { w in
             (bias ?? []).withUnsafeBufferPointer { b in
                 let bp = bias == nil ? nil : b.baseAddress

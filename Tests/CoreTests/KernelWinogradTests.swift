@@ -92,61 +92,6 @@ final class KernelWinogradTests: XCTestCase {
         }
     }
 
-    /// Each image of `images` against the direct convolution, after `conv` wrote them all into
-    /// a residual; max |fast - direct| relative to max |direct|.
-    func relativeErrorOfImages(_ g: Conv2dGeometry, tile: WinogradTile, images: Int, seed: UInt64,
-                               conv: (_ x: UnsafePointer<Float>, _ u: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
-                                      _ y: UnsafeMutablePointer<Float>) -> Void) -> Float {
-        let x = randomFloats(images * g.inputCount, seed: seed)
-        let w = randomFloats(g.weightCount, seed: seed + 1)
-        let b = randomFloats(g.outChannels, seed: seed + 2)
-        let residual = randomFloats(images * g.outputCount, seed: seed + 3)
-        let u = Kernels.winogradFilter(ohwi: w, outChannels: g.outChannels, inChannels: g.inChannels, tile: tile)
-        var fast = residual
-        conv(x, u, b, &fast)
-        var slow = [Float](repeating: .nan, count: images * g.outputCount)
-        for image in 0..<images {
-            var one = [Float](repeating: .nan, count: g.outputCount)
-            Kernels.conv2dReference(g, input: Array(x[(image * g.inputCount)..<((image + 1) * g.inputCount)]), weight: w,
-                                    bias: b, output: &one)
-            for i in 0..<g.outputCount { slow[image * g.outputCount + i] = one[i] + residual[image * g.outputCount + i] }
-        }
-        let scale = slow.reduce(0) { max($0, abs($1)) }
-        return maxAbsDifference(fast, slow) / scale
-    }
-
-    func testComponentByComponentBlocksMatchDirectConvolutionAcrossImageEdges() {
-        // Blocks of two tile rows against images of five (F(4x4)) or nine (F(2x2)) tile rows:
-        // blocks that end inside an image, blocks that span two images, a short last block;
-        // 20 output channels fill 4 panels of 6 only partly. Bias and a residual.
-        let g = Conv2dGeometry(inChannels: 13, outChannels: 20, height: 17, width: 19, kernel: 3, padding: 1)
-        for tile in WinogradTile.allCases {
-            let tiles = WinogradTiling(g, tile)
-            let blockFloats = 2 * tiles.columns * tile.components * (13 + 24)
-            let err = relativeErrorOfImages(g, tile: tile, images: 3, seed: 11) { x, u, bias, y in
-                Kernels.conv2dWinogradByComponent(g, tile: tile, images: 3, input: x, transformedWeight: u, bias: bias,
-                                                  output: y, accumulate: true, blockFloats: blockFloats)
-            }
-            print("\(g) \(tile) x3 by component: max error \(err) of the largest output")
-            XCTAssertLessThan(err, 2e-5, "\(tile)")
-        }
-    }
-
-    func testLayersWithBigWeightsTakeSeveralImagesAtOnceCorrectly() {
-        // 260 x 260 channels: transformed weights past `winogradStreamedWeightFloats`, so the
-        // public entry goes component by component, with every tile of both images in a block.
-        let g = Conv2dGeometry(inChannels: 260, outChannels: 260, height: 9, width: 10, kernel: 3, padding: 1)
-        for tile in WinogradTile.allCases {
-            XCTAssertGreaterThan(tile.components * 260 * 260, Kernels.winogradStreamedWeightFloats)
-            let err = relativeErrorOfImages(g, tile: tile, images: 2, seed: 21) { x, u, bias, y in
-                Kernels.conv2dWinograd(g, tile: tile, images: 2, input: x, transformedWeight: u, bias: bias, output: y,
-                                       accumulate: true)
-            }
-            print("\(g) \(tile) x2: max error \(err) of the largest output")
-            XCTAssertLessThan(err, 2e-5, "\(tile)")
-        }
-    }
-
     func testWeightTransformOfACentredDeltaIsTheOuterProductOfGsMiddleColumn() {
         // g = delta at the kernel's centre: U = G e1 e1^T G^T = (G[:,1]) (G[:,1])^T.
         var w = [Float](repeating: 0, count: 9)

@@ -126,16 +126,14 @@ extension Kernels {
         }
     }
 
-    /// y = conv(x, w) + bias for a stride-1 3x3 convolution, from `u = winogradFilter(w, tile)`,
-    /// for `images` images stored one after another. With `accumulate` the result is added to
-    /// what y holds (e.g. a residual) instead. `scratchFloats` bounds the blocks' scratch memory
-    /// (all threads together) where the weights are small enough to stream past each block.
+    /// y = conv(x, w) + bias for a stride-1 3x3 convolution, from `u = winogradFilter(w, tile)`.
+    /// With `accumulate` the result is added to what y holds (e.g. a residual) instead.
+    /// `scratchFloats` bounds the blocks' scratch memory (all threads together).
     ///
-    /// - x: images x (Cin, H, W); y: images x (Cout, Ho, Wo); bias: (Cout) or nil.
+    /// - x: (Cin, H, W); y: (Cout, Ho, Wo); bias: (Cout) or nil.
     public static func conv2dWinograd(
         _ g: Conv2dGeometry,
         tile: WinogradTile = .f4x4,
-        images: Int = 1,
         input x: UnsafePointer<Float>,
         transformedWeight u: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?,
@@ -144,29 +142,6 @@ extension Kernels {
         scratchFloats: Int = winogradBlockFloats
     ) {
         precondition(winogradApplies(to: g), "Winograd \(tile) cannot compute \(g)")
-        let weightFloats = tile.components * PackedRowPanels(rows: g.outChannels, depth: g.inChannels).floatCount
-        if weightFloats > winogradStreamedWeightFloats {
-            return conv2dWinogradByComponent(g, tile: tile, images: images, input: x, transformedWeight: u, bias: bias,
-                                             output: y, accumulate: accumulate)
-        }
-        for image in 0..<images {
-            conv2dWinogradByBlock(g, tile: tile, input: x + image * g.inputCount, transformedWeight: u, bias: bias,
-                                  output: y + image * g.outputCount, accumulate: accumulate, scratchFloats: scratchFloats)
-        }
-    }
-
-    /// Transformed weights (floats) up to which every block of tiles streams all of them past
-    /// (`conv2dWinogradByBlock`); bigger ones go component by component instead (4 MB: the
-    /// weights of 128 x 128 channels fit, those of 256 x 256 do not).
-    static let winogradStreamedWeightFloats = 1 << 20
-
-    /// One image in blocks of tiles, each taken through every step by one thread: the input
-    /// transform, every component's product for a few output channels at a time, the output
-    /// transform. The block's V and M stay in cache; the weights stream past once per block.
-    private static func conv2dWinogradByBlock(
-        _ g: Conv2dGeometry, tile: WinogradTile, input x: UnsafePointer<Float>, transformedWeight u: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>?, output y: UnsafeMutablePointer<Float>, accumulate: Bool, scratchFloats: Int
-    ) {
         let cin = g.inChannels, components = tile.components
         let filter = PackedRowPanels(rows: g.outChannels, depth: cin)
         let groupPanels = winogradGroupPanels, groupRows = groupPanels * PackedRowPanels.panelRows
@@ -176,7 +151,10 @@ extension Kernels {
 
         func transformIn(_ strip: WinogradInputStrip, channels: Range<Int>, first t0: Int, count n: Int,
                          v: UnsafeMutablePointer<Float>, ld: Int) {
-            winogradInputTransform(tile, strip, tiles, channels: channels, first: t0, count: n, v: v, ld: ld, width: ld)
+            switch tile {
+            case .f4x4: winogradInputTransform4x4(strip, tiles, channels: channels, first: t0, count: n, v: v, ld: ld)
+            case .f2x2: winogradInputTransform2x2(strip, tiles, channels: channels, first: t0, count: n, v: v, ld: ld)
+            }
         }
         // The products for a few output channels at a time (a group), so that their
         // components are still in cache when the output transform reads them.
@@ -189,8 +167,14 @@ extension Kernels {
                                c: m + k * groupRows * ld, ldc: ld)
                 }
                 let channels = (panels.lowerBound * PackedRowPanels.panelRows)..<min(g.outChannels, panels.upperBound * PackedRowPanels.panelRows)
-                winogradOutputTransform(tile, g, tiles, m, ld: ld, componentRows: groupRows, channels: channels,
-                                        first: t0, count: n, bias: bias, y: y, accumulate: accumulate)
+                switch tile {
+                case .f4x4:
+                    winogradOutputTransform4x4(g, tiles, m, ld: ld, componentRows: groupRows, channels: channels,
+                                               first: t0, count: n, bias: bias, y: y, accumulate: accumulate)
+                case .f2x2:
+                    winogradOutputTransform2x2(g, tiles, m, ld: ld, componentRows: groupRows, channels: channels,
+                                               first: t0, count: n, bias: bias, y: y, accumulate: accumulate)
+                }
             }
         }
 
@@ -249,99 +233,6 @@ extension Kernels {
         }
     }
 
-    /// Tiles (summed over input and output channels) one component-by-component block holds:
-    /// its V and M (components x (Cin + Cout) x tiles floats, 28 MB for 512 channels and
-    /// the 192 tiles of three 32 x 32 frames) are written and read once, from L3.
-    static let winogradComponentBlockFloats = 1 << 23
-
-    /// Layers whose transformed weights outweigh L2 (tens of MB at 512 channels): streaming
-    /// them past every small block of tiles, as `conv2dWinogradByBlock` does, makes the
-    /// products wait on memory. Here a block holds as many tiles as `winogradComponentBlockFloats`
-    /// allows, across images, and goes through three steps, each split over the threads:
-    /// transform every tile's input (V: components x Cin x tiles); per component k, the
-    /// product M[k] = U[k] V[k] (U[k] read once per block, V[k] kept in L2 while it does);
-    /// transform every output channel back.
-    static func conv2dWinogradByComponent(
-        _ g: Conv2dGeometry, tile: WinogradTile, images: Int, input x: UnsafePointer<Float>,
-        transformedWeight u: UnsafePointer<Float>, bias: UnsafePointer<Float>?, output y: UnsafeMutablePointer<Float>,
-        accumulate: Bool, blockFloats: Int = winogradComponentBlockFloats
-    ) {
-        let cin = g.inChannels, components = tile.components
-        let filter = PackedRowPanels(rows: g.outChannels, depth: cin)
-        let componentRows = filter.panels * PackedRowPanels.panelRows
-        let tiles = WinogradTiling(g, tile)
-        let allRows = images * tiles.rows
-        let budgetRows = blockFloats / (components * (cin + componentRows)) / tiles.columns
-        let blockRows = max(1, min(allRows, budgetRows))
-        // A block's tile rows, one run per image it touches; each run's columns start at a
-        // multiple of 16 (the GEMM's panel width).
-        struct Run { let image: Int, firstRow: Int, rows: Int, column: Int }
-        let maxRuns = min(images, (blockRows + tiles.rows - 1) / tiles.rows + 1)
-        let maxColumns = roundUp16(blockRows * tiles.columns) + 16 * maxRuns
-        let v = UnsafeMutablePointer<Float>.allocate(capacity: components * cin * maxColumns)
-        let m = UnsafeMutablePointer<Float>.allocate(capacity: components * componentRows * maxColumns)
-        defer { v.deallocate(); m.deallocate() }
-        var row0 = 0
-        while row0 < allRows {
-            let end = min(allRows, row0 + blockRows)
-            var runs = [Run](), row = row0, ld = 0
-            while row < end {
-                let image = row / tiles.rows, first = row % tiles.rows, rows = min(tiles.rows - first, end - row)
-                runs.append(Run(image: image, firstRow: first, rows: rows, column: ld))
-                ld += roundUp16(rows * tiles.columns)
-                row += rows
-            }
-            parallelFor(cin) { channels in
-                var strip = WinogradInputStrip(g, tiles, tileRows: min(blockRows, tiles.rows), input: x)
-                defer { strip.deallocate() }
-                for run in runs {
-                    strip.select(image: x + run.image * g.inputCount, firstTileRow: run.firstRow, tileRows: run.rows)
-                    let n = run.rows * tiles.columns
-                    winogradInputTransform(tile, strip, tiles, channels: channels, first: run.firstRow * tiles.columns,
-                                           count: n, v: v + run.column, ld: ld, width: roundUp16(n))
-                }
-            }
-            parallelFor(components) { range in
-                for k in range {
-                    gemmPacked(filter, a: u + k * filter.floatCount, b: v + k * cin * ld, ldb: ld, n: ld,
-                               c: m + k * componentRows * ld, ldc: ld)
-                }
-            }
-            parallelFor(g.outChannels) { channels in
-                for run in runs {
-                    winogradOutputTransform(tile, g, tiles, m + run.column + channels.lowerBound * ld, ld: ld,
-                                            componentRows: componentRows, channels: channels,
-                                            first: run.firstRow * tiles.columns, count: run.rows * tiles.columns,
-                                            bias: bias, y: y + run.image * g.outputCount, accumulate: accumulate)
-                }
-            }
-            row0 = end
-        }
-    }
-
-    static func winogradInputTransform(_ tile: WinogradTile, _ strip: WinogradInputStrip, _ tiles: WinogradTiling,
-                                       channels: Range<Int>, first t0: Int, count n: Int,
-                                       v: UnsafeMutablePointer<Float>, ld: Int, width: Int) {
-        switch tile {
-        case .f4x4: winogradInputTransform4x4(strip, tiles, channels: channels, first: t0, count: n, v: v, ld: ld, width: width)
-        case .f2x2: winogradInputTransform2x2(strip, tiles, channels: channels, first: t0, count: n, v: v, ld: ld, width: width)
-        }
-    }
-
-    static func winogradOutputTransform(_ tile: WinogradTile, _ g: Conv2dGeometry, _ tiles: WinogradTiling,
-                                        _ m: UnsafePointer<Float>, ld: Int, componentRows: Int, channels: Range<Int>,
-                                        first t0: Int, count n: Int, bias: UnsafePointer<Float>?,
-                                        y: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        switch tile {
-        case .f4x4:
-            winogradOutputTransform4x4(g, tiles, m, ld: ld, componentRows: componentRows, channels: channels,
-                                       first: t0, count: n, bias: bias, y: y, accumulate: accumulate)
-        case .f2x2:
-            winogradOutputTransform2x2(g, tiles, m, ld: ld, componentRows: componentRows, channels: channels,
-                                       first: t0, count: n, bias: bias, y: y, accumulate: accumulate)
-        }
-    }
-
     /// Output channels whose products are computed together (in panels of 6).
     static let winogradGroupPanels = 4
 
@@ -381,7 +272,7 @@ struct WinogradInputStrip {
     private(set) var tileRows = 0
     private let tileSize: Int
     private let geometry: Conv2dGeometry
-    private var source: UnsafePointer<Float>
+    private let source: UnsafePointer<Float>
 
     /// A strip of up to `tileRows` tile rows of input x.
     init(_ g: Conv2dGeometry, _ tiles: WinogradTiling, tileRows: Int, input x: UnsafePointer<Float>) {
@@ -394,10 +285,8 @@ struct WinogradInputStrip {
         base = UnsafeMutablePointer<Float>.allocate(capacity: height * width)
     }
 
-    /// Makes `plane` read the rows of tile rows first ..< first + count (of `image` where given).
-    mutating func select(image: UnsafePointer<Float>? = nil, firstTileRow first: Int, tileRows count: Int) {
-        precondition(tileSize * count + 2 <= height, "a strip of \(height) rows cannot hold \(count) tile rows")
-        if let image { source = image }
+    /// Makes `plane` read the rows of tile rows first ..< first + count.
+    mutating func select(firstTileRow first: Int, tileRows count: Int) {
         firstTileRow = first
         tileRows = count
     }

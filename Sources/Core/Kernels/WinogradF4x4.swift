@@ -16,15 +16,15 @@ extension Kernels {
     // Eight neighbouring tiles of one tile row read 34 consecutive floats per input row,
     // de-interleaved with shuffles; groups that wrap to the next tile row gather per lane.
     static func winogradInputTransform4x4(_ x: WinogradInputStrip, _ tiles: WinogradTiling, channels: Range<Int>,
-                                       first t0: Int, count n: Int, v: UnsafeMutablePointer<Float>, ld: Int, width: Int) {
+                                       first t0: Int, count n: Int, v: UnsafeMutablePointer<Float>, ld: Int) {
         let wp = x.width
         let componentStride = x.channels * ld
         withUnsafeTemporaryAllocation(of: TileLanes.self, capacity: 36) { buffer in
             let rowsDone = buffer.baseAddress!  // d B, row-major 6 x 6
             for c in channels {
                 let plane = x.plane(c)
-                // Columns n ..< width (padding up to the micro-kernel's width) repeat the last tile.
-                for j0 in stride(from: 0, to: width, by: 8) {
+                // Columns n ..< ld (padding up to the micro-kernel's width) repeat the last tile.
+                for j0 in stride(from: 0, to: ld, by: 8) {
                     let first = t0 + j0
                     let ty = first / tiles.columns, tx = first % tiles.columns
                     let sameRow = j0 + 8 <= n && tx + 8 <= tiles.columns
