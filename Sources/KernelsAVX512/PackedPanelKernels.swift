@@ -5,10 +5,18 @@
 // Same contract as PackedSliverKernels.swift: built for skylake-avx512, called only after
 // AVX-512 was seen at run time.
 #if arch(x86_64)
+import CPUIntrinsics
 
 public enum AVX512PanelKernels {
     /// Columns of B and C one tile covers.
     public static let tileColumns = 32
+
+    /// Depth steps ahead at which `tile12x32` prefetches B's rows. B (the Winograd products'
+    /// transformed inputs) comes from L2 at a stride of the block's width, and its loads were
+    /// where the kernel stalled. Alternated in one process (`bench --only gemm`'s Winograd
+    /// shapes, three runs of six each): 8 ahead took 6-12% less time than none in 8 of 9 medians;
+    /// 16 ahead was no better than 8.
+    static let prefetchSteps = 8
 
     /// C[0..<12][0..<32] = sum over d < depth of A[i][d] * B[d][j] for two consecutive packed
     /// panels (`a0`: rows 0..<6, `a1`: rows 6..<12); B row d at b + d * ldb. Twenty-four zmm
@@ -23,8 +31,11 @@ public enum AVX512PanelKernels {
         var c60 = Lanes(), c61 = Lanes(), c70 = Lanes(), c71 = Lanes(), c80 = Lanes(), c81 = Lanes()
         var c90 = Lanes(), c91 = Lanes(), ca0 = Lanes(), ca1 = Lanes(), cb0 = Lanes(), cb1 = Lanes()
         var p = a0, q = a1, bp = UnsafeRawPointer(b)
-        let bStep = ldb * MemoryLayout<Float>.stride
+        let bStep = ldb * MemoryLayout<Float>.stride, ahead = prefetchSteps * bStep
         for _ in 0..<depth {
+            // Past B's last row this reads ahead into whatever follows, harmlessly: a prefetch
+            // never faults.
+            cpu_prefetch(bp + ahead); cpu_prefetch(bp + ahead + 64)
             let x0 = bp.loadUnaligned(as: Lanes.self), x1 = bp.loadUnaligned(fromByteOffset: 64, as: Lanes.self)
             var s = Lanes(repeating: p[0]); c00.addProduct(s, x0); c01.addProduct(s, x1)
             s = Lanes(repeating: p[1]); c10.addProduct(s, x0); c11.addProduct(s, x1)
