@@ -119,6 +119,28 @@ final class CosmosPackedKernelTests: XCTestCase {
         }
     }
 
+    func testTemporalConvOfOtherKernelSizesAndStridesMatchesNaiveTwin() {
+        // kt 1, 2 and 4: which summed-tap variants exist, and whether frame 1 comes from frame 0,
+        // depend on kt and the stride; clips of 1 to 6 frames reach every case.
+        for (kernel, stride) in [(1, 1), (2, 1), (2, 2), (4, 1), (4, 2), (4, 3)] {
+            for frames in 1...6 {
+                let (cin, cout, plane) = (5, 7, 20)
+                let g = CausalTemporalGeometry(inChannels: cin, outChannels: cout, frames: frames, plane: plane,
+                                               kernel: kernel, stride: stride)
+                guard frames + g.padding >= kernel else { continue }  // too short for one output frame
+                let x = randomFloats(frames * cin * plane, seed: 61), torchWeight = randomFloats(cout * cin * kernel, seed: 62)
+                let bias = randomFloats(cout, seed: 63), residual = randomFloats(g.outFrames * cout * plane, seed: 64)
+                let weight = Kernels.temporalWeightFromOITHW(torchWeight, outChannels: cout, inChannels: cin, kernel: kernel)
+                let weights = PackedTemporalWeights(weight, outChannels: cout, inChannels: cin, kernel: kernel, stride: stride)
+                var fast = [Float](repeating: .nan, count: g.outFrames * cout * plane), slow = fast
+                Kernels.causalTemporalConvPacked(g, input: x, weights: weights, bias: bias, output: &fast, adding: residual)
+                Kernels.causalTemporalConvReference(g, input: x, torchWeight: torchWeight, bias: bias, output: &slow)
+                for i in slow.indices { slow[i] += residual[i] }
+                XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-5, "\(g)")
+            }
+        }
+    }
+
     func testPackedTemporalConvMatchesNaiveTwin() {
         for (cin, cout, frames, plane, stride) in [(8, 5, 5, 64, 1), (6, 6, 6, 48, 2), (16, 24, 3, 100, 1), (4, 7, 1, 32, 1), (5, 3, 2, 16, 2)] {
             let g = CausalTemporalGeometry(inChannels: cin, outChannels: cout, frames: frames, plane: plane, kernel: 3, stride: stride)

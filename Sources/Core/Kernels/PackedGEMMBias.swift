@@ -291,12 +291,13 @@ public struct PackedTemporalWeights {
         self.inChannels = inChannels
         self.stride = stride
         let secondFromFirst = stride == 1 && kernel >= 2
-        // Output frame t reads frame 0 in its first r + 1 taps, r = padding - t * stride.
-        var used = Set<Int>()
+        // Output frame t reads frame 0 in its first r + 1 taps, r = padding - t * stride; the
+        // frames past the copies (r <= 0) read the plain weight.
+        var used: Set<Int> = [0]
         for t in 0... {
             let r = kernel - stride - t * stride
-            if !(t == 1 && secondFromFirst) { used.insert(max(0, r)) }
             if r <= 0 { break }
+            if !(t == 1 && secondFromFirst) { used.insert(r) }
         }
         variants = (0..<kernel).map { r -> Packed? in
             guard used.contains(r) else { return nil }
