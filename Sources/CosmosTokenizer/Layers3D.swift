@@ -143,13 +143,12 @@ struct FrameNorm {
         let (frame, plane) = (x.frameCount, x.plane)
         return Tensor.clip(x.shape) { y in
             x.data.withUnsafeBufferPointer { xp in
-                // Frames in parallel: one group per frame leaves the kernel nothing to split.
-                Kernels.parallelFor(x.frames) { range in
-                    for t in range {
-                        Kernels.groupNorm(input: xp.baseAddress! + t * frame, output: y + t * frame, channels: channels,
-                                          spatial: plane, groups: 1, epsilon: Self.epsilon, gamma: gamma, beta: beta,
-                                          fusedSwish: swish)
-                    }
+                // One frame at a time, each split over the threads by the kernel (frames in
+                // parallel would leave a thread idle for the third of 3 latent frames).
+                for t in 0..<x.frames {
+                    Kernels.groupNorm(input: xp.baseAddress! + t * frame, output: y + t * frame, channels: channels,
+                                      spatial: plane, groups: 1, epsilon: Self.epsilon, gamma: gamma, beta: beta,
+                                      fusedSwish: swish)
                 }
             }
         }

@@ -22,6 +22,34 @@ final class KernelNormTests: XCTestCase {
         }
     }
 
+    func testGroupNormWithFewerGroupsThanThreadsSplitsEachGroupAndMatchesTheFormula() {
+        // One group (the Cosmos tokenizer's per-frame norm) and two groups of 40 x 300 values:
+        // the statistics and the channels split over the threads; several statistics chunks,
+        // the last one partial.
+        let (channels, spatial) = (80, 300)
+        let x = randomFloats(channels * spatial, in: 2...9, seed: 11)
+        let gamma = randomFloats(channels, in: 0.5...1.5, seed: 12), beta = randomFloats(channels, seed: 13)
+        for groups in [1, 2] {
+            for swish in [false, true] {
+                var fast = [Float](repeating: .nan, count: x.count), slow = fast
+                Kernels.groupNorm(input: x, output: &fast, channels: channels, spatial: spatial, groups: groups,
+                                  epsilon: 1e-6, gamma: gamma, beta: beta, fusedSwish: swish)
+                Kernels.groupNormReference(input: x, output: &slow, channels: channels, spatial: spatial, groups: groups,
+                                           epsilon: 1e-6, gamma: gamma, beta: beta, fusedSwish: swish)
+                XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-5, "\(groups) groups, swish \(swish)")
+            }
+        }
+    }
+
+    func testStatisticsSplitOverTheThreadsEqualTheSerialOnesToTheBit() {
+        for count in [1, 7, 1024, 5000, 70_001] {
+            let x = randomFloats(count, in: -2...5, seed: UInt64(count))
+            let serial = Kernels.meanAndVariance(x, count: count), split = Kernels.meanAndVarianceSplit(x, count: count)
+            XCTAssertEqual(serial.mean.bitPattern, split.mean.bitPattern, "\(count)")
+            XCTAssertEqual(serial.variance.bitPattern, split.variance.bitPattern, "\(count)")
+        }
+    }
+
     func testGroupNormWorksInPlace() {
         let (channels, spatial) = (32, 50)
         let x = randomFloats(channels * spatial, seed: 4)
