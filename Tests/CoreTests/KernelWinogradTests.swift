@@ -83,7 +83,10 @@ final class KernelWinogradTests: XCTestCase {
     func testSmallImagesRunAsOneBlockSplitByChannelsCorrectly() {
         // Every tile in one block (the 16x16 levels' path): 8x8 tiles of F(2x2), 4x4 of
         // F(4x4), with more output channel groups than threads and a partial last group.
-        let g = Conv2dGeometry(inChannels: 40, outChannels: 70, height: 16, width: 16, kernel: 3, padding: 1)
+        let groupRows = Kernels.winogradGroupPanels * PackedRowPanels.panelRows
+        XCTAssertGreaterThan((110 + groupRows - 1) / groupRows, Kernels.threadCount)
+        XCTAssertNotEqual(110 % groupRows, 0)
+        let g = Conv2dGeometry(inChannels: 40, outChannels: 110, height: 16, width: 16, kernel: 3, padding: 1)
         for tile in WinogradTile.allCases {
             XCTAssertLessThanOrEqual(tile.components * 40 * 64, Kernels.winogradBlockFloats)
             let err = relativeError(g, tile: tile, bias: true, accumulate: true, seed: 5)

@@ -233,8 +233,12 @@ extension Kernels {
         }
     }
 
-    /// Output channels whose products are computed together (in panels of 6).
-    static let winogradGroupPanels = 4
+    /// Output channels whose products are computed together (in panels of 6). Each group reads
+    /// the block's whole V again (2.4 MB at 512 input channels and 32 tiles, more than L2), so
+    /// wider groups read it fewer times. Alternated in one process on `bench --only gemm`'s
+    /// Winograd shapes (six runs of 6-10 each): 8 panels took 0-15% less time than 4 in 16 of 18
+    /// medians, about 3% on the 512-channel shapes; 16 panels were no better than 8.
+    static let winogradGroupPanels = 8
 
     @inline(__always)
     static func roundUp16(_ n: Int) -> Int { (n + 15) & ~15 }
