@@ -80,10 +80,24 @@ final class KernelWinogradTests: XCTestCase {
         }
     }
 
+    func testWideInputsComputeEightPanelGroupsCorrectly() {
+        // 512 input channels: groups of 8 panels (48 outputs); 54 outputs leave a partial second
+        // group. 20x20 with F(4x4) is 25 tiles, whose V exceeds the one-block budget, so this
+        // runs the blocked path that the tokenizer's 32x32 frames take.
+        let g = Conv2dGeometry(inChannels: 512, outChannels: 54, height: 20, width: 20, kernel: 3, padding: 1)
+        XCTAssertEqual(Kernels.winogradGroupPanels(inChannels: 512), 8)
+        XCTAssertGreaterThan(WinogradTile.f4x4.components * 512 * 32, Kernels.winogradBlockFloats)
+        let err = relativeError(g, tile: .f4x4, bias: true, accumulate: true, seed: 9)
+        print("\(g) F(4x4) groups of 8 panels: max error \(err) of the largest output")
+        // Rounding grows with the depth of the sums (9 x 512 terms, 8 times the widest above;
+        // the grouping itself changes no sum): 2.7e-5 here, with 4-panel groups too.
+        XCTAssertLessThan(err, 6e-5)
+    }
+
     func testSmallImagesRunAsOneBlockSplitByChannelsCorrectly() {
         // Every tile in one block (the 16x16 levels' path): 8x8 tiles of F(2x2), 4x4 of
         // F(4x4), with more output channel groups than threads and a partial last group.
-        let groupRows = Kernels.winogradGroupPanels * PackedRowPanels.panelRows
+        let groupRows = Kernels.winogradGroupPanels(inChannels: 40) * PackedRowPanels.panelRows
         XCTAssertGreaterThan((110 + groupRows - 1) / groupRows, Kernels.threadCount)
         XCTAssertNotEqual(110 % groupRows, 0)
         let g = Conv2dGeometry(inChannels: 40, outChannels: 110, height: 16, width: 16, kernel: 3, padding: 1)

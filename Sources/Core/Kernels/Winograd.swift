@@ -144,7 +144,7 @@ extension Kernels {
         precondition(winogradApplies(to: g), "Winograd \(tile) cannot compute \(g)")
         let cin = g.inChannels, components = tile.components
         let filter = PackedRowPanels(rows: g.outChannels, depth: cin)
-        let groupPanels = winogradGroupPanels, groupRows = groupPanels * PackedRowPanels.panelRows
+        let groupPanels = winogradGroupPanels(inChannels: cin), groupRows = groupPanels * PackedRowPanels.panelRows
         let tiles = WinogradTiling(g, tile)
         let groups = (filter.panels + groupPanels - 1) / groupPanels
         let workers = threadCount
@@ -233,12 +233,14 @@ extension Kernels {
         }
     }
 
-    /// Output channels whose products are computed together (in panels of 6). Each group reads
-    /// the block's whole V again (2.4 MB at 512 input channels and 32 tiles, more than L2), so
-    /// wider groups read it fewer times. Alternated in one process on `bench --only gemm`'s
-    /// Winograd shapes (six runs of 6-10 each): 8 panels took 0-15% less time than 4 in 16 of 18
-    /// medians, about 3% on the 512-channel shapes; 16 panels were no better than 8.
-    static let winogradGroupPanels = 8
+    /// Output channels whose products are computed together (in panels of 6), by input channels.
+    /// Each group reads the block's whole V again; from 512 input channels on, V (2.4 MB at 32
+    /// tiles) outgrows L2, and wider groups read it fewer times. Alternated in one process on
+    /// `bench --only gemm`'s Winograd shapes (six runs of 6-10 each): 8 panels took 0-15% less
+    /// time than 4 in 16 of 18 medians, about 3% on the 512-channel shapes, and made no
+    /// difference at 256 channels (16 panels were no better than 8). Below 512 channels V stays
+    /// in L2 and MAGVIT2's timings kept 4.
+    static func winogradGroupPanels(inChannels: Int) -> Int { inChannels >= 512 ? 8 : 4 }
 
     @inline(__always)
     static func roundUp16(_ n: Int) -> Int { (n + 15) & ~15 }
