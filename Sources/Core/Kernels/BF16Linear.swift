@@ -260,11 +260,7 @@ extension Kernels {
                         d += 8
                     }
                     // Depths past the last whole 8 (none for the model's widths).
-                    @inline(__always) func tail(_ p: UnsafePointer<UInt16>) -> Float {
-                        var t: Float = 0
-                        for e in d..<k { t += Float(bitPattern: UInt32(p[e]) << 16) * x[e] }
-                        return t
-                    }
+                    @inline(__always) func tail(_ p: UnsafePointer<UInt16>) -> Float { dotBF16(p, x, depths: d..<k) }
                     finish(r0, s0.sum() + tail(p0)); finish(r0 + 1, s1.sum() + tail(p1))
                     finish(r0 + 2, s2.sum() + tail(p2)); finish(r0 + 3, s3.sum() + tail(p3))
                     finish(r0 + 4, s4.sum() + tail(p4)); finish(r0 + 5, s5.sum() + tail(p5))
@@ -286,6 +282,15 @@ extension Kernels {
         }
     }
 
+    /// sum over d in `depths` of w[d] x[d], w bf16, one term at a time in order: the GEMVs' tails
+    /// past their vector blocks.
+    @inline(__always)
+    static func dotBF16(_ w: UnsafePointer<UInt16>, _ x: UnsafePointer<Float>, depths: Range<Int>) -> Float {
+        var t: Float = 0
+        for d in depths { t += Float(bitPattern: UInt32(w[d]) << 16) * x[d] }
+        return t
+    }
+
     #if arch(x86_64)
     /// `gemvBF16` on the AVX-512 path: whole groups of 8 rows over whole blocks of 32 depths in
     /// `AVX512BF16GEMV.rows8`, x split once into its even and odd depths; the rest one by one.
@@ -294,11 +299,7 @@ extension Kernels {
         var even = [Float](repeating: 0, count: 16 * blocks), odd = even
         for i in 0..<(16 * blocks) { even[i] = x[2 * i]; odd[i] = x[2 * i + 1] }
         @inline(__always) func finish(_ r: Int, _ t: Float) { y[r] = accumulate ? y[r] + t : t }
-        @inline(__always) func dot(_ r: Int, from d0: Int) -> Float {
-            var t: Float = 0
-            for d in d0..<k { t += Float(bitPattern: UInt32(w.bits[r * stride + d]) << 16) * x[d] }
-            return t
-        }
+        @inline(__always) func dot(_ r: Int, from d0: Int) -> Float { dotBF16(w.bits + r * stride, x, depths: d0..<k) }
         even.withUnsafeBufferPointer { even in
             odd.withUnsafeBufferPointer { odd in
                 // ~64 KB of weights per thread at least, or waking threads costs more than it saves.

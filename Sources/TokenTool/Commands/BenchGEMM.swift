@@ -23,8 +23,7 @@ enum GEMMBench {
         let bits = (0..<(linear.n * linear.k)).map { _ in UInt16(truncatingIfNeeded: Float(random()).bitPattern >> 16) }
         var y = [Float](repeating: 0, count: linear.m * linear.n)
         let w = (0..<(packed.rows * packed.depth)).map { _ in Float(bitPattern: random().bitPattern & 0xFFFF_0000) }
-        let (shape, panels) = Kernels.packedWeight(w, rows: packed.rows, depth: packed.depth)
-        let tiles = AMXWeightTiles(w, rows: packed.rows, depth: packed.depth)
+        let (shape, panels, tiles) = Kernels.packedWeightAndTiles(w, rows: packed.rows, depth: packed.depth)
         let b = (0..<(packed.depth * packed.n)).map { _ in random() }
         var c = [Float](repeating: 0, count: packed.rows * packed.n)
 
