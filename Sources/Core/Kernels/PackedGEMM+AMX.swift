@@ -4,8 +4,8 @@ import CPUIntrinsics
 // convolutions) on AMX tiles, for weights that are bf16 values stored as float32 (the
 // tokenizer's `.jit` files hold bf16). The activations are split exactly into three bf16 parts,
 // as in BF16Linear+AMX.swift, which says why the result keeps float32 accuracy; here the parts
-// are the B operand: each column block of B, once `fill` has written its strips, becomes per
-// 16-column tile and depth step three 16 x 16 blocks of bf16 pairs.
+// are the B operand: each column block of B becomes per 16-column tile and depth step three
+// 16 x 16 blocks of bf16 pairs.
 
 /// A weight (rows x depth, float32 holding bf16 values) as AMX A tiles: per 16-row tile t (an
 /// even count, zero rows past the last) and depth step s (32 deep, zero past the depth), a
@@ -35,10 +35,15 @@ public struct AMXWeightTiles: @unchecked Sendable {
 }
 
 extension Kernels {
-    /// `gemmPackedBlocks` with A as AMX tiles: the same column blocks, `fill` and stores (bias,
-    /// accumulation, residual), the product on the tiles.
+    /// `gemmPackedBlocks` with A as AMX tiles: the same column blocks and results (bias,
+    /// accumulation, residual), the product on the tiles. With `direct` (B itself: depth x n,
+    /// row stride ldb) each block is split into the tiles' parts straight from B; otherwise
+    /// `fill` writes the block's strips first (a gathered B: im2col) and those are split.
+    /// Each 32 x 32 tile of C is summed from zero in a scratch tile and stored once, bias and
+    /// residual added on the way (`storeBlock`), so C is read and written once.
     static func gemmPackedBlocksAMX(_ a: AMXWeightTiles, columns: Int, valid: Int, bias: UnsafePointer<Float>?,
                                     c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, adding residual: UnsafePointer<Float>?,
+                                    direct: (b: UnsafePointer<Float>, ldb: Int)?,
                                     fill: (Int, Int, UnsafeMutablePointer<Float>) -> Void) {
         #if os(Linux) && arch(x86_64)
         let rows = a.rows, depth = a.depth, steps = a.steps
@@ -46,36 +51,31 @@ extension Kernels {
         let tilesWide = (width + 31) / 32 * 2
         a.tiles.withUnsafeBufferPointer { tiles in
             parallelFor(blocks) { range in
-                let strips = UnsafeMutablePointer<Float>.allocate(capacity: depth * width)
+                let strips = direct == nil ? UnsafeMutablePointer<Float>.allocate(capacity: depth * width) : nil
                 let parts = UnsafeMutablePointer<UInt16>.allocate(capacity: tilesWide * steps * 3 * 512)
-                let edge = UnsafeMutablePointer<Float>.allocate(capacity: 32 * 32)
+                let product = UnsafeMutablePointer<Float>.allocate(capacity: 32 * 32)
                 amx_configure_tiles()
-                defer { amx_release_tiles(); strips.deallocate(); parts.deallocate(); edge.deallocate() }
+                defer { amx_release_tiles(); strips?.deallocate(); parts.deallocate(); product.deallocate() }
                 for block in range {
                     let j0 = block * width, w = min(width, columns - j0), stored = min(w, valid - j0)
                     guard stored > 0 else { continue }
-                    fill(j0, w, strips)
-                    splitStrips(strips, depth: depth, columns: w, tiles: (w + 31) / 32 * 2, into: parts)
-                    // C starts as what the products are added to: bias, the residual, C itself.
-                    for r in 0..<rows {
-                        let target = c + r * ldc + j0, offset = bias?[r] ?? 0
-                        if let residual {
-                            let skip = residual + r * ldc + j0
-                            for j in 0..<stored { target[j] = (accumulate ? target[j] : 0) + offset + skip[j] }
-                        } else {
-                            for j in 0..<stored { target[j] = (accumulate ? target[j] : 0) + offset }
-                        }
+                    let tileCount = (stored + 31) / 32 * 2
+                    if let direct {
+                        splitRows(direct.b + j0, rowStride: direct.ldb, depth: depth, columns: stored, tiles: tileCount, into: parts)
+                    } else if let strips {
+                        fill(j0, w, strips)
+                        splitStrips(strips, depth: depth, columns: w, tiles: tileCount, into: parts)
                     }
                     for i in 0..<((rows + 31) / 32) {
                         let a0 = tiles.baseAddress! + 2 * i * steps * 512, a1 = a0 + steps * 512
-                        let tileRows = min(32, rows - 32 * i)
-                        for jp in 0..<((stored + 31) / 32) {
+                        let row0 = 32 * i, tileRows = min(32, rows - row0)
+                        for jp in 0..<(tileCount / 2) {
                             let b0 = parts + 2 * jp * steps * 3 * 512, b1 = b0 + steps * 3 * 512
-                            let tileColumns = min(32, stored - 32 * jp)
-                            let target = c + 32 * i * ldc + j0 + 32 * jp
-                            amxTile(target, ldc: ldc, rows: tileRows, columns: tileColumns, edge: edge) { c, ldc in
-                                amx_product_32x32_split_b(a0, a1, b0, b1, steps, c, ldc * 4, 1)
-                            }
+                            amx_product_32x32_split_b(a0, a1, b0, b1, steps, product, 32 * 4, 0)
+                            let column0 = j0 + 32 * jp
+                            storeBlock(product, ldp: 32, rows: tileRows, columns: min(32, stored - 32 * jp),
+                                       into: c + row0 * ldc + column0, ldc: ldc, bias: bias.map { $0 + row0 },
+                                       adding: residual.map { $0 + row0 * ldc + column0 }, accumulate: accumulate)
                         }
                     }
                 }
@@ -86,14 +86,32 @@ extension Kernels {
         #endif
     }
 
-    /// B's strips (`packStrips` layout, `columns` a multiple of 16) as the split B operand of
-    /// `amx_product_32x32_split_b`: per 16-column tile t (`tiles` of them, zero past the columns)
-    /// and depth step s, part p at ((t * steps + s) * 3 + p) * 512, row r holding for each column
-    /// q the parts of depths 32 s + 2r and 32 s + 2r + 1 (zero past the depth).
+    /// Columns 0 ..< `columns` of B (depth x columns, row stride `rowStride`) as the split B
+    /// operand of `amx_product_32x32_split_b`, `tiles` 16-column tiles (zero past the columns):
+    /// per tile t and depth step s, part p at ((t * steps + s) * 3 + p) * 512, row r holding for
+    /// each column q the parts of depths 32 s + 2r and 32 s + 2r + 1 (zero past the depth).
+    /// Depth pairs outer, tiles inner: each row of B is read once, front to back.
+    private static func splitRows(_ b: UnsafePointer<Float>, rowStride: Int, depth: Int, columns: Int, tiles: Int,
+                                  into parts: UnsafeMutablePointer<UInt16>) {
+        let steps = (depth + 31) / 32
+        for s in 0..<steps {
+            for r in 0..<16 {
+                let d = 32 * s + 2 * r
+                for t in 0..<tiles {
+                    let present = max(0, min(16, columns - 16 * t)), column = 16 * t
+                    let even = d < depth ? loadColumns(b + d * rowStride + column, present) : SIMD16<Float>()
+                    let odd = d + 1 < depth ? loadColumns(b + (d + 1) * rowStride + column, present) : SIMD16<Float>()
+                    storePairParts(even, odd, at: UnsafeMutableRawPointer(parts + ((t * steps + s) * 3 * 512 + r * 32)))
+                }
+            }
+        }
+    }
+
+    /// B's strips (`packStrips` layout, `columns` a multiple of 16) split as `splitRows` lays
+    /// them out.
     private static func splitStrips(_ strips: UnsafePointer<Float>, depth: Int, columns: Int, tiles: Int,
                                     into parts: UnsafeMutablePointer<UInt16>) {
-        typealias Bits = SIMD16<UInt32>
-        let steps = (depth + 31) / 32, high = Bits(repeating: 0xFFFF_0000)
+        let steps = (depth + 31) / 32
         for t in 0..<tiles {
             let blocks = UnsafeMutableRawPointer(parts + t * steps * 3 * 512)
             guard 16 * t < columns else {
@@ -106,16 +124,31 @@ extension Kernels {
             for s in 0..<steps {
                 for r in 0..<16 {
                     let d = 32 * s + 2 * r
-                    let even = d < depth ? UnsafeRawPointer(source + d * stripWidth).loadUnaligned(as: SIMD16<Float>.self) : SIMD16<Float>()
-                    let odd = d + 1 < depth ? UnsafeRawPointer(source + (d + 1) * stripWidth).loadUnaligned(as: SIMD16<Float>.self) : SIMD16<Float>()
-                    let (e0, e1, e2) = bf16Parts(even), (o0, o1, o2) = bf16Parts(odd)
-                    // The pair of one column in one 32-bit word: even depth low, odd depth high.
-                    let row = blocks + (3 * s * 512 + r * 32) * 2
-                    row.storeBytes(of: e0 &>> 16 | o0, as: Bits.self)
-                    row.storeBytes(of: e1 &>> 16 | o1, toByteOffset: 1024, as: Bits.self)
-                    row.storeBytes(of: e2 &>> 16 | o2 & high, toByteOffset: 2048, as: Bits.self)
+                    let even = d < depth ? loadColumns(source + d * stripWidth, 16) : SIMD16<Float>()
+                    let odd = d + 1 < depth ? loadColumns(source + (d + 1) * stripWidth, 16) : SIMD16<Float>()
+                    storePairParts(even, odd, at: blocks + (3 * s * 512 + r * 32) * 2)
                 }
             }
         }
+    }
+
+    /// The first `present` (0 ... 16) floats at p, zeros after them.
+    @inline(__always)
+    private static func loadColumns(_ p: UnsafePointer<Float>, _ present: Int) -> SIMD16<Float> {
+        if present == 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+        var v = SIMD16<Float>()
+        for q in 0..<present { v[q] = p[q] }
+        return v
+    }
+
+    /// One row of a split B tile: for each of 16 columns, the bf16 parts of its even and odd
+    /// depth in one 32-bit word (even low, odd high), parts 512 bf16 values apart.
+    @inline(__always)
+    private static func storePairParts(_ even: SIMD16<Float>, _ odd: SIMD16<Float>, at row: UnsafeMutableRawPointer) {
+        let high = SIMD16<UInt32>(repeating: 0xFFFF_0000)
+        let (e0, e1, e2) = bf16Parts(even), (o0, o1, o2) = bf16Parts(odd)
+        row.storeBytes(of: e0 &>> 16 | o0, as: SIMD16<UInt32>.self)
+        row.storeBytes(of: e1 &>> 16 | o1, toByteOffset: 1024, as: SIMD16<UInt32>.self)
+        row.storeBytes(of: e2 &>> 16 | o2 & high, toByteOffset: 2048, as: SIMD16<UInt32>.self)
     }
 }

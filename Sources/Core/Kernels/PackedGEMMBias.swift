@@ -38,7 +38,7 @@ extension Kernels {
                                       tiles: AMXWeightTiles? = nil, path: GEMMPath = .best) {
         let columns = (n + packedGEMMColumns - 1) / packedGEMMColumns * packedGEMMColumns
         gemmPackedBlocks(shape, a: a, columns: columns, valid: n, bias: bias, c: c, ldc: ldc, accumulate: accumulate,
-                         adding: residual, tiles: tiles, path: path) { j0, w, strips in
+                         adding: residual, tiles: tiles, direct: transB ? nil : (b, ldb), path: path) { j0, w, strips in
             packStrips(transB ? b + j0 * ldb : b + j0, ldb: ldb, transposed: transB, depth: shape.depth, n: w,
                        valid: min(w, n - j0), into: strips)
         }
@@ -49,10 +49,12 @@ extension Kernels {
     /// columns j0 ..< j0 + w of B as `packStrips` lays them out. Columns from `valid` on are
     /// computed but never stored (padding a caller added to reach whole 16s). `residual` (row
     /// stride ldc) is added while storing. With `tiles` (A as AMX tiles) on the AMX path the
-    /// products run on the tiles (PackedGEMM+AMX.swift).
+    /// products run on the tiles (PackedGEMM+AMX.swift), which split `direct` (B itself, row
+    /// stride ldb: no strips needed) straight from where it lies.
     static func gemmPackedBlocks(_ shape: PackedRowPanels, a: UnsafePointer<Float>, columns: Int, valid: Int? = nil,
                                  bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
-                                 adding residual: UnsafePointer<Float>? = nil, tiles: AMXWeightTiles? = nil, path: GEMMPath,
+                                 adding residual: UnsafePointer<Float>? = nil, tiles: AMXWeightTiles? = nil,
+                                 direct: (b: UnsafePointer<Float>, ldb: Int)? = nil, path: GEMMPath,
                                  fill: (Int, Int, UnsafeMutablePointer<Float>) -> Void) {
         precondition(columns % packedGEMMColumns == 0, "packed products need whole 16-column strips, got \(columns)")
         let rows = shape.rows, paddedRows = shape.panels * PackedRowPanels.panelRows
@@ -60,7 +62,7 @@ extension Kernels {
         if path == .amx, let tiles {
             precondition(tiles.rows == rows && tiles.depth == shape.depth, "AMX tiles do not match the packed weight")
             return gemmPackedBlocksAMX(tiles, columns: columns, valid: valid, bias: bias, c: c, ldc: ldc, accumulate: accumulate,
-                                       adding: residual, fill: fill)
+                                       adding: residual, direct: direct, fill: fill)
         }
         let (blocks, width) = packedColumnBlocks(depth: shape.depth, whole: columns)
         parallelFor(blocks) { range in
@@ -72,22 +74,30 @@ extension Kernels {
                 fill(j0, w, strips)
                 gemmPackedStrips(shape, a: a, strips: strips, n: w, c: scratch, ldc: width, path: path)
                 guard stored > 0 else { continue }
-                for r in 0..<rows {
-                    let source = scratch + r * width, target = c + r * ldc + j0
-                    let offset = bias?[r] ?? 0
-                    if let residual {
-                        let skip = residual + r * ldc + j0
-                        if accumulate {
-                            for j in 0..<stored { target[j] += source[j] + offset + skip[j] }
-                        } else {
-                            for j in 0..<stored { target[j] = source[j] + offset + skip[j] }
-                        }
-                    } else if accumulate {
-                        for j in 0..<stored { target[j] += source[j] + offset }
-                    } else {
-                        for j in 0..<stored { target[j] = source[j] + offset }
-                    }
+                storeBlock(scratch, ldp: width, rows: rows, columns: stored, into: c + j0, ldc: ldc, bias: bias,
+                           adding: residual.map { $0 + j0 }, accumulate: accumulate)
+            }
+        }
+    }
+
+    /// C[r, j] (+)= P[r, j] + bias[r] (+ residual[r, j]) for r < rows, j < columns: where the
+    /// packed products' results reach C (P row stride ldp; C and residual row stride ldc).
+    @inline(__always)
+    static func storeBlock(_ p: UnsafePointer<Float>, ldp: Int, rows: Int, columns: Int, into c: UnsafeMutablePointer<Float>,
+                           ldc: Int, bias: UnsafePointer<Float>?, adding residual: UnsafePointer<Float>?, accumulate: Bool) {
+        for r in 0..<rows {
+            let source = p + r * ldp, target = c + r * ldc, offset = bias?[r] ?? 0
+            if let residual {
+                let skip = residual + r * ldc
+                if accumulate {
+                    for j in 0..<columns { target[j] += source[j] + offset + skip[j] }
+                } else {
+                    for j in 0..<columns { target[j] = source[j] + offset + skip[j] }
                 }
+            } else if accumulate {
+                for j in 0..<columns { target[j] += source[j] + offset }
+            } else {
+                for j in 0..<columns { target[j] = source[j] + offset }
             }
         }
     }
