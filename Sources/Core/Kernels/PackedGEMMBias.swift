@@ -120,13 +120,29 @@ extension Kernels {
             var j = 0
             while j < w {
                 let width = min(stripColumns, w - j), strip = strips + j * weight.depth
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * width) { corner in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * width) { corner in
                     // Where each column's window starts (top-left tap); columns past n read nothing.
-                    let top = corner.baseAddress!, left = top + width
+                    let top = corner.baseAddress!, left = top + width, start = left + width
+                    var inside = true
                     for column in 0..<width {
                         let pixel = j0 + j + column
                         top[column] = pixel < n ? pixel / wo * s - p : -h - k
                         left[column] = pixel % wo * s - p
+                        start[column] = top[column] * wi + left[column]
+                        inside = inside && top[column] >= 0 && top[column] + k <= h && left[column] >= 0 && left[column] + k <= wi
+                    }
+                    if inside {
+                        // Every window lies in the image (all but the padded edges): one load
+                        // per value, no bounds to check.
+                        for ky in 0..<k {
+                            for kx in 0..<k {
+                                for c in 0..<cin {
+                                    let target = strip + ((ky * k + kx) * cin + c) * width, tap = x + c * h * wi + ky * wi + kx
+                                    for column in 0..<width { target[column] = tap[start[column]] }
+                                }
+                            }
+                        }
+                        return
                     }
                     for ky in 0..<k {
                         for kx in 0..<k {
