@@ -41,6 +41,32 @@ final class KernelGEMMPathTests: XCTestCase {
         XCTAssertEqual(GEMMPath.best == .amx, GEMMPath.amx.isAvailable)
     }
 
+    /// The packed products' column blocks cover the columns once, in order, in whole 32-column
+    /// strips (a last one may be 16), none wider than the buffers sized for them; and the
+    /// threads' shares (`parallelFor`'s contiguous chunks of blocks) differ by at most one
+    /// strip where there are enough columns (1024 at depth 1536 were once 11 blocks: 480
+    /// columns for one thread, 544 for the other).
+    func testPackedColumnBlocksCoverTheColumnsAndShareThemEvenly() {
+        let threads = Kernels.threadCount
+        for (depth, whole) in [(1536, 1024), (384, 4096), (768, 4096), (512, 1024), (2304, 1024), (96, 48), (24, 16), (4608, 4112)] {
+            let blocks = Kernels.PackedColumnBlocks(depth: depth, whole: whole)
+            var next = 0
+            for b in 0..<blocks.count {
+                let (start, width) = blocks.bounds(b)
+                XCTAssertEqual(start, next, "depth \(depth), \(whole) columns, block \(b)")
+                XCTAssertTrue(width > 0 && width <= blocks.maxWidth && (width % 32 == 0 || start + width == whole))
+                next = start + width
+            }
+            XCTAssertEqual(next, whole, "depth \(depth): the blocks end at the last column")
+            let chunks = min(threads, blocks.count)
+            guard whole >= 32 * threads, chunks > 1 else { continue }
+            let shares = (0..<chunks).map { chunk in
+                (blocks.count * chunk / chunks ..< blocks.count * (chunk + 1) / chunks).reduce(0) { $0 + blocks.bounds($1).width }
+            }
+            XCTAssertLessThanOrEqual(shares.max()! - shares.min()!, 32, "depth \(depth), \(whole) columns: \(shares)")
+        }
+    }
+
     private func skipUnlessAvailable(_ path: GEMMPath) throws {
         guard path.isAvailable else {
             throw XCTSkip("this CPU lacks \(path.rawValue) (needs \(GEMMPath.avx512Flags.sorted().joined(separator: ", ")))")

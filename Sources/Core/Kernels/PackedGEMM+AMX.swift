@@ -47,17 +47,17 @@ extension Kernels {
                                     fill: (Int, Int, UnsafeMutablePointer<Float>) -> Void) {
         #if os(Linux) && arch(x86_64)
         let rows = a.rows, depth = a.depth, steps = a.steps
-        let (blocks, width) = packedColumnBlocks(depth: depth, whole: columns)
+        let blocks = PackedColumnBlocks(depth: depth, whole: columns), width = blocks.maxWidth
         let tilesWide = (width + 31) / 32 * 2
         a.tiles.withUnsafeBufferPointer { tiles in
-            parallelFor(blocks) { range in
+            parallelFor(blocks.count) { range in
                 let strips = direct == nil ? UnsafeMutablePointer<Float>.allocate(capacity: depth * width) : nil
                 let parts = UnsafeMutablePointer<UInt16>.allocate(capacity: tilesWide * steps * 3 * 512)
                 let product = UnsafeMutablePointer<Float>.allocate(capacity: 32 * 32)
                 amx_configure_tiles()
                 defer { amx_release_tiles(); strips?.deallocate(); parts.deallocate(); product.deallocate() }
                 for block in range {
-                    let j0 = block * width, w = min(width, columns - j0), stored = min(w, valid - j0)
+                    let (j0, w) = blocks.bounds(block), stored = min(w, valid - j0)
                     guard stored > 0 else { continue }
                     let tileCount = (stored + 31) / 32 * 2
                     if let direct {

@@ -10,15 +10,49 @@ extension Kernels {
     /// block's B (depth x width) should stay in L2 while every panel of A sweeps it, and the
     /// blocks come in a multiple of the thread count where there are enough columns, so no
     /// thread idles at the end (7 blocks on 2 threads would leave one idle for a seventh).
-    static func packedColumnBlocks(depth: Int, whole: Int) -> (count: Int, width: Int) {
-        guard whole > 0 else { return (0, packedGEMMColumns) }
-        let cap = max(2 * packedGEMMColumns, (1 << 17) / max(1, depth))
-        let needed = (whole + cap - 1) / cap
-        let workers = max(1, min(threadCount, whole / packedGEMMColumns))
-        let count = (needed + workers - 1) / workers * workers
-        let stride = 2 * packedGEMMColumns
-        let width = ((whole + count - 1) / count + stride - 1) / stride * stride
-        return ((whole + width - 1) / width, width)
+    /// Each thread's contiguous share of the blocks (`parallelFor`'s chunks) is as wide as the
+    /// others' to within one 32-column strip: equal blocks would give the last share the narrow
+    /// remainder, or one block more (1024 columns at depth 1536 made 11 blocks of 96 columns,
+    /// the last 64: 5 blocks for one thread, 6 for the other).
+    struct PackedColumnBlocks {
+        let count: Int
+        /// The widest block: what per-block buffers hold.
+        let maxWidth: Int
+        private let whole: Int
+        private let strips: Int
+        private let workers: Int
+
+        init(depth: Int, whole: Int) {
+            self.whole = whole
+            let stride = 2 * packedGEMMColumns
+            strips = (whole + stride - 1) / stride
+            guard whole > 0 else {
+                (count, maxWidth, workers) = (0, stride, 1)
+                return
+            }
+            // Blocks of about 2^17 floats of B, rounded up to whole strips; as many more as
+            // make a multiple of the threads.
+            let cap = max(stride, (1 << 17) / max(1, depth))
+            let needed = (whole + cap - 1) / cap
+            let workers = max(1, min(threadCount, whole / packedGEMMColumns))
+            let even = (needed + workers - 1) / workers * workers
+            let width = ((whole + even - 1) / even + stride - 1) / stride * stride
+            let blocks = (whole + width - 1) / width
+            count = min(strips, (blocks + workers - 1) / workers * workers)
+            self.workers = min(workers, count)
+            let perWorker = (strips + self.workers - 1) / self.workers, perBlock = count / self.workers
+            maxWidth = ((perWorker + perBlock - 1) / perBlock) * stride
+        }
+
+        /// Block b's first column and width.
+        func bounds(_ b: Int) -> (start: Int, width: Int) {
+            let stride = 2 * packedGEMMColumns, perBlock = count / workers
+            let worker = min(b / perBlock, workers - 1), first = worker * perBlock
+            let blocks = worker == workers - 1 ? count - first : perBlock
+            let shareStart = strips * worker / workers, share = strips * (worker + 1) / workers - shareStart
+            let start = shareStart + share * (b - first) / blocks, end = shareStart + share * (b - first + 1) / blocks
+            return (start * stride, min(end * stride, whole) - start * stride)
+        }
     }
 
     /// C[r, j] (+)= sum_d A[r, d] B[d, j] + bias[r] for r < shape.rows, j < n, with A packed as
@@ -64,16 +98,16 @@ extension Kernels {
             return gemmPackedBlocksAMX(tiles, columns: columns, valid: valid, bias: bias, c: c, ldc: ldc, accumulate: accumulate,
                                        adding: residual, direct: direct, fill: fill)
         }
-        let (blocks, width) = packedColumnBlocks(depth: shape.depth, whole: columns)
-        parallelFor(blocks) { range in
+        let blocks = PackedColumnBlocks(depth: shape.depth, whole: columns), width = blocks.maxWidth
+        parallelFor(blocks.count) { range in
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: paddedRows * width)
             let strips = UnsafeMutablePointer<Float>.allocate(capacity: shape.depth * width)
             defer { scratch.deallocate(); strips.deallocate() }
             for block in range {
-                let j0 = block * width, w = min(width, columns - j0), stored = min(w, valid - j0)
+                let (j0, w) = blocks.bounds(block), stored = min(w, valid - j0)
+                guard stored > 0 else { continue }
                 fill(j0, w, strips)
                 gemmPackedStrips(shape, a: a, strips: strips, n: w, c: scratch, ldc: width, path: path)
-                guard stored > 0 else { continue }
                 storeBlock(scratch, ldp: width, rows: rows, columns: stored, into: c + j0, ldc: ldc, bias: bias,
                            adding: residual.map { $0 + j0 }, accumulate: accumulate)
             }
