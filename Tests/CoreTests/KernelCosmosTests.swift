@@ -23,10 +23,13 @@ final class CosmosKernelTests: XCTestCase {
 
     /// bf16 weights (as the tokenizer's `.jit` files hold) on AMX tiles: row and column edges
     /// (40 outputs, 100 pixels), depths that are not whole 32s (3 x 11) and over several steps,
-    /// with a residual added; float32 accuracy, so the tolerance is the FMA paths'.
+    /// with a residual added; float32 accuracy, so the tolerance is the FMA paths'. Input
+    /// frames of whole depth steps (32 and 64 channels) take the pass that splits each frame
+    /// once for all the outputs that read it (at both strides, 2 to 5 such outputs).
     func testTemporalConvOnAMXTilesMatchesNaiveTwinForBF16Weights() throws {
         guard GEMMPath.amx.isAvailable else { throw XCTSkip("this CPU or kernel offers no AMX-BF16 tiles") }
-        for (cin, cout, frames, plane, stride) in [(11, 40, 5, 100, 1), (64, 32, 4, 64, 1), (32, 70, 6, 200, 2), (3, 5, 3, 16, 1)] {
+        for (cin, cout, frames, plane, stride) in [(11, 40, 5, 100, 1), (64, 32, 4, 64, 1), (32, 70, 6, 200, 2), (3, 5, 3, 16, 1),
+                                                   (32, 48, 7, 48, 1), (64, 20, 11, 36, 2)] {
             let g = CausalTemporalGeometry(inChannels: cin, outChannels: cout, frames: frames, plane: plane, kernel: 3, stride: stride)
             let x = randomFloats(frames * cin * plane, seed: 51)
             let torchWeight = randomFloats(cout * cin * 3, seed: 52).map { Float(bitPattern: $0.bitPattern & 0xFFFF_0000) }

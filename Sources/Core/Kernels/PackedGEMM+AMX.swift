@@ -34,48 +34,65 @@ public struct AMXWeightTiles: @unchecked Sendable {
     }
 }
 
+/// One product of `Kernels.gemmPackedBlocksAMX`: C (+)= A B' + bias (+ residual), where B' is
+/// A's depth of B's rows from depth step `firstStep` on (B's rows 32 firstStep ..< + A.depth),
+/// C and residual with the call's row stride.
+struct AMXBlockProduct {
+    var a: AMXWeightTiles
+    var firstStep: Int
+    var c: UnsafeMutablePointer<Float>
+    var bias: UnsafePointer<Float>?
+    var residual: UnsafePointer<Float>?
+}
+
 extension Kernels {
-    /// `gemmPackedBlocks` with A as AMX tiles: the same column blocks and results (bias,
-    /// accumulation, residual), the product on the tiles. With `direct` (B itself: depth x n,
-    /// row stride ldb) each block is split into the tiles' parts straight from B; otherwise
-    /// `fill` writes the block's strips first (a gathered B: im2col) and those are split.
-    /// Each 32 x 32 tile of C is summed from zero in a scratch tile and stored once, bias and
-    /// residual added on the way (`storeBlock`), so C is read and written once.
-    static func gemmPackedBlocksAMX(_ a: AMXWeightTiles, columns: Int, valid: Int, bias: UnsafePointer<Float>?,
-                                    c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, adding residual: UnsafePointer<Float>?,
+    /// `gemmPackedBlocks` with A as AMX tiles, for one or more products that read the same B
+    /// (depth x columns): the same column blocks and results (bias, accumulation, residual),
+    /// the products on the tiles, each block of B split into the tiles' parts once for all of
+    /// them. With `direct` (B itself, row stride ldb) each block is split straight from B;
+    /// otherwise `fill` writes the block's strips first (a gathered B: im2col) and those are
+    /// split. Each 32 x 32 tile of C is summed from zero in a scratch tile and stored once, bias
+    /// and residual added on the way (`storeBlock`), so C is read and written once.
+    static func gemmPackedBlocksAMX(_ products: [AMXBlockProduct], depth: Int, columns: Int, valid: Int, ldc: Int, accumulate: Bool,
                                     direct: (b: UnsafePointer<Float>, ldb: Int)?,
                                     fill: (Int, Int, UnsafeMutablePointer<Float>) -> Void) {
         #if os(Linux) && arch(x86_64)
-        let rows = a.rows, depth = a.depth, steps = a.steps
+        let steps = (depth + 31) / 32
+        for product in products {
+            precondition(product.firstStep >= 0 && product.firstStep + product.a.steps <= steps, "a product reads past B's depth")
+        }
         let blocks = PackedColumnBlocks(depth: depth, whole: columns), width = blocks.maxWidth
         let tilesWide = (width + 31) / 32 * 2
-        a.tiles.withUnsafeBufferPointer { tiles in
-            parallelFor(blocks.count) { range in
-                let strips = direct == nil ? UnsafeMutablePointer<Float>.allocate(capacity: depth * width) : nil
-                let parts = UnsafeMutablePointer<UInt16>.allocate(capacity: tilesWide * steps * 3 * 512)
-                let product = UnsafeMutablePointer<Float>.allocate(capacity: 32 * 32)
-                amx_configure_tiles()
-                defer { amx_release_tiles(); strips?.deallocate(); parts.deallocate(); product.deallocate() }
-                for block in range {
-                    let (j0, w) = blocks.bounds(block), stored = min(w, valid - j0)
-                    guard stored > 0 else { continue }
-                    let tileCount = (stored + 31) / 32 * 2
-                    if let direct {
-                        splitRows(direct.b + j0, rowStride: direct.ldb, depth: depth, columns: stored, tiles: tileCount, into: parts)
-                    } else if let strips {
-                        fill(j0, w, strips)
-                        splitStrips(strips, depth: depth, columns: w, tiles: tileCount, into: parts)
-                    }
-                    for i in 0..<((rows + 31) / 32) {
-                        let a0 = tiles.baseAddress! + 2 * i * steps * 512, a1 = a0 + steps * 512
-                        let row0 = 32 * i, tileRows = min(32, rows - row0)
-                        for jp in 0..<(tileCount / 2) {
-                            let b0 = parts + 2 * jp * steps * 3 * 512, b1 = b0 + steps * 3 * 512
-                            amx_product_32x32_split_b(a0, a1, b0, b1, steps, product, 32 * 4, 0)
-                            let column0 = j0 + 32 * jp
-                            storeBlock(product, ldp: 32, rows: tileRows, columns: min(32, stored - 32 * jp),
-                                       into: c + row0 * ldc + column0, ldc: ldc, bias: bias.map { $0 + row0 },
-                                       adding: residual.map { $0 + row0 * ldc + column0 }, accumulate: accumulate)
+        parallelFor(blocks.count) { range in
+            let strips = direct == nil ? UnsafeMutablePointer<Float>.allocate(capacity: depth * width) : nil
+            let parts = UnsafeMutablePointer<UInt16>.allocate(capacity: tilesWide * steps * 3 * 512)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 32 * 32)
+            amx_configure_tiles()
+            defer { amx_release_tiles(); strips?.deallocate(); parts.deallocate(); scratch.deallocate() }
+            for block in range {
+                let (j0, w) = blocks.bounds(block), stored = min(w, valid - j0)
+                guard stored > 0 else { continue }
+                let tileCount = (stored + 31) / 32 * 2
+                if let direct {
+                    splitRows(direct.b + j0, rowStride: direct.ldb, depth: depth, columns: stored, tiles: tileCount, into: parts)
+                } else if let strips {
+                    fill(j0, w, strips)
+                    splitStrips(strips, depth: depth, columns: w, tiles: tileCount, into: parts)
+                }
+                for product in products {
+                    let rows = product.a.rows, aSteps = product.a.steps
+                    product.a.tiles.withUnsafeBufferPointer { tiles in
+                        for i in 0..<((rows + 31) / 32) {
+                            let a0 = tiles.baseAddress! + 2 * i * aSteps * 512, a1 = a0 + aSteps * 512
+                            let row0 = 32 * i, tileRows = min(32, rows - row0)
+                            for jp in 0..<(tileCount / 2) {
+                                let b0 = parts + (2 * jp * steps + product.firstStep) * 3 * 512, b1 = b0 + steps * 3 * 512
+                                amx_product_32x32_split_b(a0, a1, b0, b1, aSteps, scratch, 32 * 4, 0)
+                                let column0 = j0 + 32 * jp
+                                storeBlock(scratch, ldp: 32, rows: tileRows, columns: min(32, stored - 32 * jp),
+                                           into: product.c + row0 * ldc + column0, ldc: ldc, bias: product.bias.map { $0 + row0 },
+                                           adding: product.residual.map { $0 + row0 * ldc + column0 }, accumulate: accumulate)
+                            }
                         }
                     }
                 }

@@ -95,8 +95,9 @@ extension Kernels {
         let valid = valid ?? columns
         if path == .amx, let tiles {
             precondition(tiles.rows == rows && tiles.depth == shape.depth, "AMX tiles do not match the packed weight")
-            return gemmPackedBlocksAMX(tiles, columns: columns, valid: valid, bias: bias, c: c, ldc: ldc, accumulate: accumulate,
-                                       adding: residual, direct: direct, fill: fill)
+            let product = AMXBlockProduct(a: tiles, firstStep: 0, c: c, bias: bias, residual: residual)
+            return gemmPackedBlocksAMX([product], depth: shape.depth, columns: columns, valid: valid, ldc: ldc,
+                                       accumulate: accumulate, direct: direct, fill: fill)
         }
         let blocks = PackedColumnBlocks(depth: shape.depth, whole: columns), width = blocks.maxWidth
         parallelFor(blocks.count) { range in
@@ -299,21 +300,36 @@ extension Kernels {
                      "weights do not fit \(g)")
         let frameIn = g.inChannels * g.plane, frameOut = g.outChannels * g.plane
         let secondFromFirst = g.outFrames >= 2 ? weights.lastTap : nil
-        for t in 0..<g.outFrames {
+        // The frames past the copies all read the plain weight. On the tiles, with each input
+        // frame a whole number of depth steps, they run as one pass that splits each input
+        // frame into the tiles' parts once, not once for each of the kt outputs that read it.
+        let plain = (0..<g.outFrames).filter { t in t * g.stride >= g.padding && !(t == 1 && secondFromFirst != nil) }
+        var shared = false
+        if path == .amx, plain.count > 1, g.inChannels % 32 == 0, let tiles = weights.variants[0]?.tiles {
+            shared = true
+            let firstFrame = plain[0] * g.stride - g.padding, lastFrame = plain.last! * g.stride - g.padding + g.kernel
+            let products = plain.map { t in
+                AMXBlockProduct(a: tiles, firstStep: (t * g.stride - g.padding - firstFrame) * g.inChannels / 32,
+                                c: y + t * frameOut, bias: bias, residual: residual.map { $0 + t * frameOut })
+            }
+            let columns = (g.plane + packedGEMMColumns - 1) / packedGEMMColumns * packedGEMMColumns
+            gemmPackedBlocksAMX(products, depth: (lastFrame - firstFrame) * g.inChannels, columns: columns, valid: g.plane,
+                                ldc: g.plane, accumulate: false, direct: (x + firstFrame * frameIn, g.plane)) { _, _, _ in }
+        }
+        for t in 0..<g.outFrames where !(shared && plain.contains(t)) {
             if t == 1, let last = secondFromFirst {
-                // y[1] = y[0] (without its residual) + W_last (x[1] - x[0]) + residual[1].
+                // y[1] = W_last (x[1] - x[0]) + y[0] (without its residual), then both frames'
+                // residuals in one pass.
                 let difference = UnsafeMutablePointer<Float>.allocate(capacity: frameIn)
                 defer { difference.deallocate() }
                 parallelFor(frameIn, minimumPerThread: 1 << 14) { range in
                     for i in range { difference[i] = x[frameIn + i] - x[i] }
                 }
-                (y + frameOut).update(from: y, count: frameOut)
                 last.packed.withUnsafeBufferPointer { packed in
                     gemmPackedBias(last.shape, a: packed.baseAddress!, b: difference, ldb: g.plane, n: g.plane, bias: nil,
-                                   c: y + frameOut, ldc: g.plane, accumulate: true,
-                                   adding: residual.map { $0 + frameOut }, tiles: last.tiles, path: path)
+                                   c: y + frameOut, ldc: g.plane, accumulate: false, adding: y, tiles: last.tiles, path: path)
                 }
-                if let residual { add(y, residual, count: frameOut) }
+                if let residual { add(y, residual, count: 2 * frameOut) }
                 continue
             }
             let first = t * g.stride - g.padding
