@@ -41,6 +41,19 @@ struct SpatialConv {
                       packedWeights: true)
     }
 
+    /// Several (1,1,1) convolutions of one input as one: their outputs stacked along the
+    /// channels, in the order of `scopes` (each `<name>.conv3d.*`, `channels` -> `channels`).
+    init(stacking scopes: [ParameterScope], channels: Int) {
+        var weight: [Float] = [], bias: [Float] = []
+        for scope in scopes {
+            let conv3d = scope.child("conv3d")
+            weight += conv3d("weight", shape: [channels, channels, 1, 1, 1]).data
+            bias += conv3d("bias", shape: [channels]).data
+        }
+        conv = Conv2d(oihw: weight, bias: bias, inChannels: channels, outChannels: scopes.count * channels, kernel: 1,
+                      padding: 0, inputSize: nil, packedWeights: true)
+    }
+
     /// x: (T, in, H, W) -> (T, out, Ho, Wo), plus `residual` when given.
     /// Hand a residual nobody else holds in with `consume` (or as a temporary), and the output
     /// is written into its buffer instead of a copy of it.
@@ -188,50 +201,40 @@ struct AttentionBlock {
     let kind: Kind
     let channels: Int
     let norm: FrameNorm
-    let q: SpatialConv
-    let k: SpatialConv
-    let v: SpatialConv
+    /// q, k and v (keys `q`, `k`, `v`) stacked into one convolution of 3C outputs: one product
+    /// that reads the normalised input once (on AMX tiles, splits it into bf16 parts once).
+    let qkv: SpatialConv
     let projOut: SpatialConv
 
     init(_ scope: ParameterScope, channels: Int, kind: Kind) {
         self.kind = kind
         self.channels = channels
         norm = FrameNorm(scope.child("norm"), channels: channels)
-        func pointwise(_ name: String) -> SpatialConv {
-            SpatialConv(scope.child(name), inChannels: channels, outChannels: channels, kernel: 1, padding: 0, frameSize: nil)
-        }
-        q = pointwise("q")
-        k = pointwise("k")
-        v = pointwise("v")
-        projOut = pointwise("proj_out")
+        qkv = SpatialConv(stacking: ["q", "k", "v"].map { scope.child($0) }, channels: channels)
+        projOut = SpatialConv(scope.child("proj_out"), inChannels: channels, outChannels: channels, kernel: 1, padding: 0, frameSize: nil)
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        let y = norm(x, swish: false)
-        let (qs, ks, vs) = (q(y), k(y), v(y))
+        // Frame t of `stacked` is q, k, v of frame t one after another: (3, C, H*W).
+        let stacked = qkv(norm(x, swish: false))
         let scale = 1 / Float(channels).squareRoot()
         let (frame, n) = (x.frameCount, x.plane)
         let attended = Tensor.clip(x.shape) { out in
-            qs.data.withUnsafeBufferPointer { qp in
-                ks.data.withUnsafeBufferPointer { kp in
-                    vs.data.withUnsafeBufferPointer { vp in
-                        switch kind {
-                        case .spatial:
-                            var scores = [Float](repeating: 0, count: n * n)
-                            scores.withUnsafeMutableBufferPointer { s in
-                                for t in 0..<x.frames {
-                                    let offset = t * frame
-                                    Kernels.attention(q: qp.baseAddress! + offset, k: kp.baseAddress! + offset, v: vp.baseAddress! + offset,
-                                                      channels: channels, positions: n, scale: scale,
-                                                      scores: s.baseAddress!, output: out + offset)
-                                }
-                            }
-                        case .temporal:
-                            Kernels.causalTemporalAttention(q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!,
-                                                            frames: x.frames, channels: channels, positions: n, scale: scale,
-                                                            output: out)
+            stacked.data.withUnsafeBufferPointer { p in
+                let (q, k, v) = (p.baseAddress!, p.baseAddress! + frame, p.baseAddress! + 2 * frame)
+                switch kind {
+                case .spatial:
+                    var scores = [Float](repeating: 0, count: n * n)
+                    scores.withUnsafeMutableBufferPointer { s in
+                        for t in 0..<x.frames {
+                            let offset = 3 * t * frame
+                            Kernels.attention(q: q + offset, k: k + offset, v: v + offset, channels: channels, positions: n,
+                                              scale: scale, scores: s.baseAddress!, output: out + t * frame)
                         }
                     }
+                case .temporal:
+                    Kernels.causalTemporalAttention(q: q, k: k, v: v, frames: x.frames, channels: channels, positions: n,
+                                                    scale: scale, inputFrameStride: 3 * frame, output: out)
                 }
             }
         }

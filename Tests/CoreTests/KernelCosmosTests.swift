@@ -103,6 +103,17 @@ final class CosmosKernelTests: XCTestCase {
             XCTAssertLessThan(maxAbsDifference(fast, slow), 1e-5)
             // Frame 0 attends only to itself: its output is v's frame 0.
             XCTAssertLessThan(maxAbsDifference(Array(fast[0..<(channels * n)]), Array(v[0..<(channels * n)])), 1e-6)
+            // q, k, v interleaved per frame, as one stacked convolution leaves them: the same result.
+            let frame = channels * n
+            var stacked = [Float]()
+            for t in 0..<frames { for source in [q, k, v] { stacked += source[(t * frame)..<((t + 1) * frame)] } }
+            var interleaved = [Float](repeating: .nan, count: count)
+            stacked.withUnsafeBufferPointer { p in
+                Kernels.causalTemporalAttention(q: p.baseAddress!, k: p.baseAddress! + frame, v: p.baseAddress! + 2 * frame,
+                                                frames: frames, channels: channels, positions: n, scale: 0.7,
+                                                inputFrameStride: 3 * frame, output: &interleaved)
+            }
+            XCTAssertEqual(interleaved, fast)
         }
     }
 }

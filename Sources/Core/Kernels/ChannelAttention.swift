@@ -24,11 +24,13 @@ extension Kernels {
     /// Causal attention along time, separately at every position: query frame i attends to key
     /// frames 0 ... i of the same position (T is small: 3 latent frames per clip).
     ///
-    /// - q, k, v, out: (T, C, N), frame-major
+    /// - q, k, v: (T, C, N), frame-major, frame t at + t * `inputFrameStride` (default C * N;
+    ///   3 C N where q, k and v come out of one stacked convolution)
+    /// - out: (T, C, N), frame-major
     public static func causalTemporalAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                                frames: Int, channels: Int, positions n: Int, scale: Float,
-                                               output out: UnsafeMutablePointer<Float>) {
-        let frame = channels * n
+                                               inputFrameStride: Int? = nil, output out: UnsafeMutablePointer<Float>) {
+        let frame = channels * n, inFrame = inputFrameStride ?? frame
         parallelFor(n, minimumPerThread: 64) { range in
             let width = range.count
             var weights = [Float](repeating: 0, count: frames * width)
@@ -40,8 +42,8 @@ extension Kernels {
                         let row = w + j * width
                         row.update(repeating: 0, count: width)
                         for c in 0..<channels {
-                            let qc = q + i * frame + c * n + range.lowerBound
-                            let kc = k + j * frame + c * n + range.lowerBound
+                            let qc = q + i * inFrame + c * n + range.lowerBound
+                            let kc = k + j * inFrame + c * n + range.lowerBound
                             for p in 0..<width { row[p] += qc[p] * kc[p] }
                         }
                         for p in 0..<width { row[p] *= scale }
@@ -61,7 +63,7 @@ extension Kernels {
                         let o = out + i * frame + c * n + range.lowerBound
                         o.update(repeating: 0, count: width)
                         for j in 0...i {
-                            let vc = v + j * frame + c * n + range.lowerBound
+                            let vc = v + j * inFrame + c * n + range.lowerBound
                             let row = w + j * width
                             for p in 0..<width { o[p] += row[p] * vc[p] }
                         }
