@@ -124,28 +124,16 @@ extension Kernels {
         }
     }
 
-    /// B's strips (`packStrips` layout, `columns` a multiple of 16) split as `splitRows` lays
-    /// them out.
+    /// B's strips (`packStrips` layout, `columns` a multiple of 16, `tiles` even) split as
+    /// `splitRows` lays them out: each strip is B's columns with its own width as row stride,
+    /// the two tiles of a strip (zero past the columns) in their place in the parts.
     private static func splitStrips(_ strips: UnsafePointer<Float>, depth: Int, columns: Int, tiles: Int,
                                     into parts: UnsafeMutablePointer<UInt16>) {
         let steps = (depth + 31) / 32
-        for t in 0..<tiles {
-            let blocks = UnsafeMutableRawPointer(parts + t * steps * 3 * 512)
-            guard 16 * t < columns else {
-                blocks.initializeMemory(as: UInt16.self, repeating: 0, count: steps * 3 * 512)
-                continue
-            }
-            // Tile t is columns 16(t mod 2) ..< +16 of strip t / 2 (32 wide, or a last one of 16).
-            let stripStart = 32 * (t / 2), stripWidth = min(32, columns - stripStart)
-            let source = strips + stripStart * depth + 16 * (t % 2)
-            for s in 0..<steps {
-                for r in 0..<16 {
-                    let d = 32 * s + 2 * r
-                    let even = d < depth ? loadColumns(source + d * stripWidth, 16) : SIMD16<Float>()
-                    let odd = d + 1 < depth ? loadColumns(source + (d + 1) * stripWidth, 16) : SIMD16<Float>()
-                    storePairParts(even, odd, at: blocks + (3 * s * 512 + r * 32) * 2)
-                }
-            }
+        for strip in 0..<(tiles / 2) {
+            let start = 32 * strip, width = max(0, min(32, columns - start))
+            splitRows(strips + start * depth, rowStride: width, depth: depth, columns: width, tiles: 2,
+                      into: parts + 2 * strip * steps * 3 * 512)
         }
     }
 
