@@ -1,4 +1,7 @@
 import CPUIntrinsics
+#if arch(x86_64)
+import KernelsAVX512
+#endif
 
 // The packed weight x activation products (`gemmPackedBlocks`: the Cosmos tokenizer's temporal
 // convolutions) on AMX tiles, for weights that are bf16 values stored as float32 (the
@@ -74,7 +77,7 @@ extension Kernels {
                 guard stored > 0 else { continue }
                 let tileCount = (stored + 31) / 32 * 2
                 if let direct {
-                    splitRows(direct.b + j0, rowStride: direct.ldb, depth: depth, columns: stored, tiles: tileCount, into: parts)
+                    AVX512BF16Parts.splitDepthPairs(direct.b + j0, rowStride: direct.ldb, depth: depth, columns: stored, tiles: tileCount, into: parts)
                 } else if let strips {
                     fill(j0, w, strips)
                     splitStrips(strips, depth: depth, columns: w, tiles: tileCount, into: parts)
@@ -103,57 +106,18 @@ extension Kernels {
         #endif
     }
 
-    /// Columns 0 ..< `columns` of B (depth x columns, row stride `rowStride`) as the split B
-    /// operand of `amx_product_32x32_split_b`, `tiles` 16-column tiles (zero past the columns):
-    /// per tile t and depth step s, part p at ((t * steps + s) * 3 + p) * 512, row r holding for
-    /// each column q the parts of depths 32 s + 2r and 32 s + 2r + 1 (zero past the depth).
-    /// Depth pairs outer, tiles inner: each row of B is read once, front to back.
-    private static func splitRows(_ b: UnsafePointer<Float>, rowStride: Int, depth: Int, columns: Int, tiles: Int,
-                                  into parts: UnsafeMutablePointer<UInt16>) {
-        let steps = (depth + 31) / 32
-        for s in 0..<steps {
-            for r in 0..<16 {
-                let d = 32 * s + 2 * r
-                for t in 0..<tiles {
-                    let present = max(0, min(16, columns - 16 * t)), column = 16 * t
-                    let even = d < depth ? loadColumns(b + d * rowStride + column, present) : SIMD16<Float>()
-                    let odd = d + 1 < depth ? loadColumns(b + (d + 1) * rowStride + column, present) : SIMD16<Float>()
-                    storePairParts(even, odd, at: UnsafeMutableRawPointer(parts + ((t * steps + s) * 3 * 512 + r * 32)))
-                }
-            }
-        }
-    }
-
+    #if os(Linux) && arch(x86_64)
     /// B's strips (`packStrips` layout, `columns` a multiple of 16, `tiles` even) split as
-    /// `splitRows` lays them out: each strip is B's columns with its own width as row stride,
-    /// the two tiles of a strip (zero past the columns) in their place in the parts.
+    /// `AVX512BF16Parts.splitDepthPairs` lays them out: each strip is B's columns with its own
+    /// width as row stride, the two tiles of a strip (zero past the columns) in their place.
     private static func splitStrips(_ strips: UnsafePointer<Float>, depth: Int, columns: Int, tiles: Int,
                                     into parts: UnsafeMutablePointer<UInt16>) {
         let steps = (depth + 31) / 32
         for strip in 0..<(tiles / 2) {
             let start = 32 * strip, width = max(0, min(32, columns - start))
-            splitRows(strips + start * depth, rowStride: width, depth: depth, columns: width, tiles: 2,
-                      into: parts + 2 * strip * steps * 3 * 512)
+            AVX512BF16Parts.splitDepthPairs(strips + start * depth, rowStride: width, depth: depth, columns: width, tiles: 2,
+                                            into: parts + 2 * strip * steps * 3 * 512)
         }
     }
-
-    /// The first `present` (0 ... 16) floats at p, zeros after them.
-    @inline(__always)
-    private static func loadColumns(_ p: UnsafePointer<Float>, _ present: Int) -> SIMD16<Float> {
-        if present == 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-        var v = SIMD16<Float>()
-        for q in 0..<present { v[q] = p[q] }
-        return v
-    }
-
-    /// One row of a split B tile: for each of 16 columns, the bf16 parts of its even and odd
-    /// depth in one 32-bit word (even low, odd high), parts 512 bf16 values apart.
-    @inline(__always)
-    private static func storePairParts(_ even: SIMD16<Float>, _ odd: SIMD16<Float>, at row: UnsafeMutableRawPointer) {
-        let high = SIMD16<UInt32>(repeating: 0xFFFF_0000)
-        let (e0, e1, e2) = bf16Parts(even), (o0, o1, o2) = bf16Parts(odd)
-        row.storeBytes(of: e0 &>> 16 | o0, as: SIMD16<UInt32>.self)
-        row.storeBytes(of: e1 &>> 16 | o1, toByteOffset: 1024, as: SIMD16<UInt32>.self)
-        row.storeBytes(of: e2 &>> 16 | o2 & high, toByteOffset: 2048, as: SIMD16<UInt32>.self)
-    }
+    #endif
 }
