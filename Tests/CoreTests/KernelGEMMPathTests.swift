@@ -42,10 +42,10 @@ final class KernelGEMMPathTests: XCTestCase {
     }
 
     /// The packed products' column blocks cover the columns once, in order, in whole 32-column
-    /// strips (a last one may be 16), none wider than the buffers sized for them; and the
-    /// threads' shares (`parallelFor`'s contiguous chunks of blocks) differ by at most one
-    /// strip where there are enough columns (1024 at depth 1536 were once 11 blocks: 480
-    /// columns for one thread, 544 for the other).
+    /// strips (a last one may be 16), none wider than the buffers sized for them; and
+    /// contiguous shares of `count / threads` blocks (what each thread takes when the cores run
+    /// at the same speed) differ by at most one strip where there are enough columns (1024 at
+    /// depth 1536 were once 11 blocks: 480 columns for one thread, 544 for the other).
     func testPackedColumnBlocksCoverTheColumnsAndShareThemEvenly() {
         let threads = Kernels.threadCount
         for (depth, whole) in [(1536, 1024), (384, 4096), (768, 4096), (512, 1024), (2304, 1024), (96, 48), (24, 16), (4608, 4112)] {

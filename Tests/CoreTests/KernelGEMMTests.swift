@@ -1,3 +1,4 @@
+import Synchronization
 import XCTest
 import TestSupport
 import Core
@@ -63,5 +64,32 @@ final class KernelGEMMTests: XCTestCase {
         for w in workers where seen.last != w { seen.append(w) }
         XCTAssertEqual(seen.count, Set(seen).count)
         XCTAssertEqual(seen.count, min(Kernels.threadCount, count))
+    }
+
+    func testParallelClaimsHandOutEveryIndexOnceToAtMostThreadCountWorkers() {
+        for count in [0, 1, 2, 7, 1000] {
+            var hits = [Int](repeating: 0, count: count)
+            let workers = Mutex(0)
+            hits.withUnsafeMutableBufferPointer { h in
+                Kernels.parallelClaims(count) { next in
+                    workers.withLock { $0 += 1 }
+                    while let i = next() { h[i] += 1 }
+                }
+            }
+            XCTAssertEqual(hits, [Int](repeating: 1, count: count), "\(count) items")
+            XCTAssertEqual(workers.withLock { $0 }, max(1, min(Kernels.threadCount, count)), "\(count) items")
+        }
+        // Inside another parallel region the cores are busy: one worker takes every item in order.
+        Kernels.parallelFor(2) { range in
+            for _ in range {
+                var order: [Int] = [], calls = 0
+                Kernels.parallelClaims(5) { next in
+                    calls += 1
+                    while let i = next() { order.append(i) }
+                }
+                XCTAssertEqual(calls, 1)
+                XCTAssertEqual(order, [0, 1, 2, 3, 4])
+            }
+        }
     }
 }

@@ -66,13 +66,13 @@ extension Kernels {
         }
         let blocks = PackedColumnBlocks(depth: depth, whole: columns), width = blocks.maxWidth
         let tilesWide = (width + 31) / 32 * 2
-        parallelFor(blocks.count) { range in
+        parallelClaims(blocks.count) { next in
             let strips = direct == nil ? UnsafeMutablePointer<Float>.allocate(capacity: depth * width) : nil
             let parts = UnsafeMutablePointer<UInt16>.allocate(capacity: tilesWide * steps * 3 * 512)
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 32 * 32)
             amx_configure_tiles()
             defer { amx_release_tiles(); strips?.deallocate(); parts.deallocate(); scratch.deallocate() }
-            for block in range {
+            while let block = next() {
                 let (j0, w) = blocks.bounds(block), stored = min(w, valid - j0)
                 guard stored > 0 else { continue }
                 let tileCount = (stored + 31) / 32 * 2

@@ -8,12 +8,13 @@
 extension Kernels {
     /// Column blocks for a product of `depth` over `whole` columns (a multiple of 16): each
     /// block's B (depth x width) should stay in L2 while every panel of A sweeps it, and the
-    /// blocks come in a multiple of the thread count where there are enough columns, so no
-    /// thread idles at the end (7 blocks on 2 threads would leave one idle for a seventh).
-    /// Each thread's contiguous share of the blocks (`parallelFor`'s chunks) is as wide as the
-    /// others' to within one 32-column strip: equal blocks would give the last share the narrow
-    /// remainder, or one block more (1024 columns at depth 1536 made 11 blocks of 96 columns,
-    /// the last 64: 5 blocks for one thread, 6 for the other).
+    /// blocks come in a multiple of the thread count where there are enough columns, so that
+    /// threads running at the same speed finish together (7 blocks on 2 threads would leave one
+    /// idle for a seventh). The threads claim blocks one at a time (`parallelClaims`), so a
+    /// faster core takes more of them; a contiguous share of `count / threads` blocks is as wide
+    /// as any other to within one 32-column strip: equal blocks would give the last share the
+    /// narrow remainder, or one block more (1024 columns at depth 1536 made 11 blocks of 96
+    /// columns, the last 64: 5 blocks for one thread, 6 for the other).
     struct PackedColumnBlocks {
         let count: Int
         /// The widest block: what per-block buffers hold.
@@ -100,11 +101,11 @@ extension Kernels {
                                        accumulate: accumulate, direct: direct, fill: fill)
         }
         let blocks = PackedColumnBlocks(depth: shape.depth, whole: columns), width = blocks.maxWidth
-        parallelFor(blocks.count) { range in
+        parallelClaims(blocks.count) { next in
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: paddedRows * width)
             let strips = UnsafeMutablePointer<Float>.allocate(capacity: shape.depth * width)
             defer { scratch.deallocate(); strips.deallocate() }
-            for block in range {
+            while let block = next() {
                 let (j0, w) = blocks.bounds(block), stored = min(w, valid - j0)
                 guard stored > 0 else { continue }
                 fill(j0, w, strips)

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 extension Kernels {
     /// How many threads the kernels split their work over: `Runtime.threadCount`, fixed when
@@ -27,6 +28,36 @@ extension Kernels {
             ParallelRegion.enter()
             defer { ParallelRegion.leave() }
             body(start..<end, chunk)
+        }
+    }
+}
+
+extension Kernels {
+    /// Runs `body` once on each of up to `threadCount` workers, which take the items 0 ..< count
+    /// one at a time from a shared counter (`next()`, nil when none are left) until none are
+    /// left. For items of equal cost on cores that may not run at equal speed: on a shared
+    /// machine each core's tile or vector unit can be slowed by a neighbour, by 3x at times here,
+    /// and with fixed halves the fast core would wait for the slow one. A worker sets up its
+    /// scratch once in `body`, before its first item. Inline when there is one item or one
+    /// thread, or inside another parallel region.
+    public static func parallelClaims(_ count: Int, _ body: (_ next: () -> Int?) -> Void) {
+        let workers = min(threadCount, count)
+        if workers <= 1 || ParallelRegion.isInside {
+            var i = 0
+            body {
+                defer { i += 1 }
+                return i < count ? i : nil
+            }
+            return
+        }
+        let taken = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            ParallelRegion.enter()
+            defer { ParallelRegion.leave() }
+            body {
+                let i = taken.wrappingAdd(1, ordering: .relaxed).oldValue
+                return i < count ? i : nil
+            }
         }
     }
 }
