@@ -23,14 +23,9 @@ struct MidBlock {
 /// Haar patcher: 3 copies of the first frame in front (T = 1 + 8k -> 4 + 8k), then two 3-D
 /// Haar levels: (T, 3, H, W) -> ((T + 3) / 4, 192, H / 4, W / 4), channel s2 * 24 + s1 * 3 + rgb.
 func haarPatch(_ x: Tensor) -> Tensor {
-    let frame = x.frameCount
-    var extended = [Float]()
-    extended.reserveCapacity((x.frames + 3) * frame)
-    for _ in 0..<3 { extended += x.data[0..<frame] }
-    extended += x.data
     let (t, c, h, w) = (x.frames + 3, x.channels, x.height, x.width)
     let once = Tensor.clip([t / 2, 8 * c, h / 2, w / 2]) { y in
-        Kernels.haarForward(input: extended, output: y, frames: t, channels: c, height: h, width: w)
+        Kernels.haarForward(input: x.data, output: y, frames: t, channels: c, height: h, width: w, leadingCopies: 3)
     }
     return Tensor.clip([t / 4, 64 * c, h / 4, w / 4]) { y in
         Kernels.haarForward(input: once.data, output: y, frames: t / 2, channels: 8 * c, height: h / 2, width: w / 2)
@@ -43,11 +38,9 @@ func haarUnpatch(_ x: Tensor) -> Tensor {
     let once = Tensor.clip([2 * t, 8 * c, 2 * h, 2 * w]) { y in
         Kernels.haarInverse(input: x.data, output: y, frames: t, channels: 8 * c, height: h, width: w)
     }
-    let full = Tensor.clip([4 * t, c, 4 * h, 4 * w]) { y in
-        Kernels.haarInverse(input: once.data, output: y, frames: 2 * t, channels: c, height: 2 * h, width: 2 * w)
+    return Tensor.clip([4 * t - 3, c, 4 * h, 4 * w]) { y in
+        Kernels.haarInverse(input: once.data, output: y, frames: 2 * t, channels: c, height: 2 * h, width: 2 * w, droppingLeading: 3)
     }
-    let frame = full.frameCount
-    return Tensor(shape: [4 * t - 3, c, 4 * h, 4 * w], data: Array(full.data[(3 * frame)...]))
 }
 
 /// encoder + quant_conv: a clip (T, 3, H, W) in [-1, 1] -> the FSQ input (1 + (T-1)/8, 6, H/8, W/8).

@@ -73,6 +73,28 @@ final class CosmosKernelTests: XCTestCase {
         }
     }
 
+    /// The patcher's replicated first frames are read in place (`leadingCopies`) and the
+    /// unpatcher's dropped ones never stored (`droppingLeading`): the same values, to the bit,
+    /// as on an explicitly extended clip and on the tail of the full inverse.
+    func testHaarLeadingCopiesAndDroppedFramesMatchTheExplicitClip() {
+        let (frames, channels, height, width) = (5, 3, 8, 6)  // 5 frames + 3 copies = 8
+        let plane = channels * height * width
+        let x = randomFloats(frames * plane, seed: 11)
+        let extended = Array(x[0..<plane]) + Array(x[0..<plane]) + Array(x[0..<plane]) + x
+        var inPlace = [Float](repeating: .nan, count: extended.count), explicit = inPlace
+        Kernels.haarForward(input: x, output: &inPlace, frames: 8, channels: channels, height: height, width: width, leadingCopies: 3)
+        Kernels.haarForward(input: extended, output: &explicit, frames: 8, channels: channels, height: height, width: width)
+        XCTAssertEqual(inPlace, explicit)
+
+        var full = [Float](repeating: .nan, count: extended.count)
+        var tail = [Float](repeating: .nan, count: x.count)
+        Kernels.haarInverse(input: explicit, output: &full, frames: 4, channels: channels, height: height / 2, width: width / 2)
+        Kernels.haarInverse(input: explicit, output: &tail, frames: 4, channels: channels, height: height / 2, width: width / 2,
+                            droppingLeading: 3)
+        XCTAssertEqual(tail, Array(full[(3 * plane)...]))
+        XCTAssertLessThan(maxAbsDifference(tail, x), 1e-6, "the dropped frames were the copies")
+    }
+
     func testHaarBandOrderIsTimeHeightWidthWithLowFirst() {
         // A clip that only changes along width: all energy lands in band LLH (s = 1).
         let x: [Float] = [1, -1, 1, -1, /* frame 1 */ 1, -1, 1, -1]

@@ -7,17 +7,21 @@
 /// first minus the second, bands in the order LLL, LLH, ..., HHH (time, height, width). The
 /// inverse adds the bands back with the same signs and no scale. All sizes must be even.
 extension Kernels {
-    /// One forward Haar level. x: (T, G, H, W) -> y: (T/2, 8G, H/2, W/2).
+    /// One forward Haar level. x: (T, G, H, W) -> y: (T/2, 8G, H/2, W/2). With `leadingCopies`
+    /// r, x holds T - r frames and the level reads r copies of its first frame in front of them
+    /// (the patcher's replicated first frame, without copying the clip to make room for it).
     public static func haarForward(input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>,
-                                   frames: Int, channels: Int, height: Int, width: Int) {
+                                   frames: Int, channels: Int, height: Int, width: Int, leadingCopies: Int = 0) {
         precondition(frames % 2 == 0 && height % 2 == 0 && width % 2 == 0, "Haar needs even sizes, got \(frames)x\(height)x\(width)")
+        precondition(leadingCopies >= 0 && leadingCopies < frames, "\(leadingCopies) leading copies of \(frames) frames")
         let (h2, w2) = (height / 2, width / 2)
         let inPlane = height * width, outPlane = h2 * w2
+        func stored(_ frame: Int) -> Int { max(0, frame - leadingCopies) }
         parallelFor(frames / 2 * channels) { range in
             for job in range {
                 let (t, g) = (job / channels, job % channels)
-                let first = x + ((2 * t) * channels + g) * inPlane
-                let second = x + ((2 * t + 1) * channels + g) * inPlane
+                let first = x + (stored(2 * t) * channels + g) * inPlane
+                let second = x + (stored(2 * t + 1) * channels + g) * inPlane
                 let out = y + (t * 8 * channels + g) * outPlane
                 for row in 0..<h2 {
                     for column in 0..<w2 {
@@ -39,17 +43,26 @@ extension Kernels {
         }
     }
 
-    /// One inverse Haar level. x: (T, 8G, H, W) -> y: (2T, G, 2H, 2W).
+    /// One inverse Haar level. x: (T, 8G, H, W) -> y: (2T - d, G, 2H, 2W) for `droppingLeading`
+    /// d: the first d output frames are not stored (the unpatcher's replicated first frames,
+    /// without a copy of the rest to drop them).
     public static func haarInverse(input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>,
-                                   frames: Int, channels: Int, height: Int, width: Int) {
+                                   frames: Int, channels: Int, height: Int, width: Int, droppingLeading: Int = 0) {
+        precondition(droppingLeading >= 0 && droppingLeading < 2 * frames, "dropping \(droppingLeading) of \(2 * frames) frames")
         let (h2, w2) = (2 * height, 2 * width)
         let inPlane = height * width, outPlane = h2 * w2
-        parallelFor(frames * channels) { range in
+        // Dropped frames go to one scratch plane per thread, written and never read.
+        let dropped = droppingLeading > 0 ? UnsafeMutablePointer<Float>.allocate(capacity: threadCount * outPlane) : nil
+        defer { dropped?.deallocate() }
+        parallelChunks(frames * channels) { range, worker in
+            func target(_ frame: Int, _ g: Int) -> UnsafeMutablePointer<Float> {
+                frame < droppingLeading ? dropped! + worker * outPlane : y + ((frame - droppingLeading) * channels + g) * outPlane
+            }
             for job in range {
                 let (t, g) = (job / channels, job % channels)
                 let band = x + (t * 8 * channels + g) * inPlane
-                let first = y + ((2 * t) * channels + g) * outPlane
-                let second = y + ((2 * t + 1) * channels + g) * outPlane
+                let first = target(2 * t, g)
+                let second = target(2 * t + 1, g)
                 for row in 0..<height {
                     for column in 0..<width {
                         let i = row * width + column
