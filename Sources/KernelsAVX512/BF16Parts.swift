@@ -1,6 +1,7 @@
-// The exact three-part bf16 split of float32 activations for the AMX tiles (Core's
-// PackedGEMM+AMX.swift and BF16Linear+AMX.swift say why x = hi + mid + lo holds exactly), on
-// zmm registers. Only called on the AMX path, which implies AVX-512.
+// The exact three-part bf16 split of float32 activations for the AMX tiles, on zmm registers:
+// as the A operand (rows of X, Core's BF16Linear+AMX.swift, whose header says why the products
+// keep float32 accuracy) and as the B operand (depth pairs of B, PackedGEMM+AMX.swift). Only
+// called on the AMX path, which implies AVX-512.
 #if arch(x86_64)
 
 public enum AVX512BF16Parts {
@@ -36,6 +37,36 @@ public enum AVX512BF16Parts {
         }
     }
 
+    /// Rows 16 t ..< 16 t + 16 of X (rows x depth, row stride ldx; zero past the rows) as AMX A
+    /// tiles: per depth step s, part p at (3 s + p) * 512, row r holding the parts of
+    /// X[16 t + r][32 s ..< 32 s + 32] (zero past the depth).
+    @inline(never)
+    public static func splitRowTile(_ x: UnsafePointer<Float>, rows: Int, ldx: Int, depth: Int, tile t: Int,
+                                    into out: UnsafeMutablePointer<UInt16>) {
+        typealias Bits = SIMD16<UInt32>
+        let steps = (depth + 31) / 32, high = Bits(repeating: 0xFFFF_0000)
+        for r in 0..<16 {
+            let row = 16 * t + r
+            guard row < rows else {
+                for s in 0..<steps { for p in 0..<3 { (out + (3 * s + p) * 512 + r * 32).initialize(repeating: 0, count: 32) } }
+                continue
+            }
+            let source = x + row * ldx
+            for s in 0..<steps {
+                for half in 0..<2 {
+                    let d0 = 32 * s + 16 * half
+                    let (hi, mid, lo) = parts(load(source, d0, max(0, min(16, depth - d0))), high)
+                    let target = UnsafeMutableRawPointer(out + 3 * s * 512 + r * 32 + 16 * half)
+                    target.storeBytes(of: SIMD16<UInt16>(truncatingIfNeeded: hi &>> 16), as: SIMD16<UInt16>.self)
+                    target.storeBytes(of: SIMD16<UInt16>(truncatingIfNeeded: mid &>> 16), toByteOffset: 1024, as: SIMD16<UInt16>.self)
+                    target.storeBytes(of: SIMD16<UInt16>(truncatingIfNeeded: lo &>> 16), toByteOffset: 2048, as: SIMD16<UInt16>.self)
+                }
+            }
+        }
+    }
+
+    /// The first `present` (0 ... 16) floats of a row from `column` on, zeros after them; zeros
+    /// for a row past the depth (nil).
     @inline(__always)
     private static func load(_ row: UnsafePointer<Float>?, _ column: Int, _ present: Int) -> SIMD16<Float> {
         var v = SIMD16<Float>()
@@ -57,6 +88,9 @@ public enum AVX512BF16Parts {
         row.storeBytes(of: e2 &>> 16 | o2 & high, toByteOffset: 2048, as: Bits.self)
     }
 
+    /// x = hi + mid + lo, each part a bf16 value in the high half of its 32-bit lane: hi is x's
+    /// bit pattern cut to its top 16 bits, mid the same cut of x - hi (exact in float32), lo
+    /// what remains (at most 8 significant bits, so exact).
     @inline(__always)
     private static func parts(_ x: SIMD16<Float>, _ high: SIMD16<UInt32>) -> (SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>) {
         typealias Bits = SIMD16<UInt32>

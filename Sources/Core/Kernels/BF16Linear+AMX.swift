@@ -1,4 +1,7 @@
 import CPUIntrinsics
+#if arch(x86_64)
+import KernelsAVX512
+#endif
 
 // `linearBF16` on AMX tiles (GEMMPath.amx), with float32 accuracy.
 //
@@ -49,7 +52,7 @@ extension Kernels {
         let parts = UnsafeMutablePointer<UInt16>.allocate(capacity: 2 * tilePairs * steps * 3 * 512)
         defer { parts.deallocate() }
         parallelFor(2 * tilePairs) { tiles in
-            for t in tiles { splitRowTile(x, rows: m, ldx: ldx, depth: k, tile: t, into: parts + t * steps * 3 * 512) }
+            for t in tiles { AVX512BF16Parts.splitRowTile(x, rows: m, ldx: ldx, depth: k, tile: t, into: parts + t * steps * 3 * 512) }
         }
         let perThread = (n + threadCount - 1) / threadCount
         let block = min(amxColumnBlock, max(32, (perThread + 31) / 32 * 32))
@@ -87,18 +90,6 @@ extension Kernels {
         #endif
     }
 
-    /// x = hi + mid + lo, each part a bf16 value in the high half of its 32-bit lane (the file's
-    /// header says why the split is exact).
-    @inline(__always)
-    static func bf16Parts(_ x: SIMD16<Float>) -> (SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>) {
-        typealias Bits = SIMD16<UInt32>
-        let high = Bits(repeating: 0xFFFF_0000)
-        let hi = unsafeBitCast(x, to: Bits.self) & high
-        let rest = x - unsafeBitCast(hi, to: SIMD16<Float>.self)
-        let mid = unsafeBitCast(rest, to: Bits.self) & high
-        return (hi, mid, unsafeBitCast(rest - unsafeBitCast(mid, to: SIMD16<Float>.self), to: Bits.self))
-    }
-
     /// `product(c, ldc)` on the 32 x 32 tile at c, or, where only rows x columns of it lie in C,
     /// on a copy in `edge` (32 x 32) whose rows and columns past C are never stored.
     @inline(__always)
@@ -108,41 +99,6 @@ extension Kernels {
         for r in 0..<rows { for q in 0..<columns { edge[r * 32 + q] = c[r * ldc + q] } }
         product(edge, 32)
         for r in 0..<rows { for q in 0..<columns { c[r * ldc + q] = edge[r * 32 + q] } }
-    }
-
-    /// Rows 16t ..< 16t + 16 of X, split into the three bf16 parts, for every depth step.
-    private static func splitRowTile(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, depth k: Int, tile t: Int,
-                                     into out: UnsafeMutablePointer<UInt16>) {
-        let steps = (k + 31) / 32
-        for r in 0..<16 {
-            let row = 16 * t + r
-            guard row < m else {
-                for s in 0..<steps { for p in 0..<3 { (out + (3 * s + p) * 512 + r * 32).initialize(repeating: 0, count: 32) } }
-                continue
-            }
-            let source = x + row * ldx
-            for s in 0..<steps {
-                for half in 0..<2 {
-                    let d0 = 32 * s + 16 * half
-                    var v = SIMD16<Float>()
-                    if d0 + 16 <= k {
-                        v = UnsafeRawPointer(source + d0).loadUnaligned(as: SIMD16<Float>.self)
-                    } else {
-                        for l in 0..<16 where d0 + l < k { v[l] = source[d0 + l] }
-                    }
-                    let (hi, mid, lo) = bf16Parts(v)
-                    let target = out + 3 * s * 512 + r * 32 + 16 * half
-                    store(hi &>> 16, at: target)
-                    store(mid &>> 16, at: target + 512)
-                    store(lo &>> 16, at: target + 1024)
-                }
-            }
-        }
-    }
-
-    @inline(__always)
-    private static func store(_ v: SIMD16<UInt32>, at p: UnsafeMutablePointer<UInt16>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: SIMD16<UInt16>(truncatingIfNeeded: v), as: SIMD16<UInt16>.self)
     }
 
     /// W's rows `rows` (zero past them, up to `tiles` x 16) and depth steps `steps`, as the B
