@@ -1,4 +1,4 @@
-import Synchronization
+import Foundation
 import XCTest
 import TestSupport
 import Core
@@ -69,15 +69,16 @@ final class KernelGEMMTests: XCTestCase {
     func testParallelClaimsHandOutEveryIndexOnceToAtMostThreadCountWorkers() {
         for count in [0, 1, 2, 7, 1000] {
             var hits = [Int](repeating: 0, count: count)
-            let workers = Mutex(0)
+            var workers = 0
+            let lock = NSLock()
             hits.withUnsafeMutableBufferPointer { h in
                 Kernels.parallelClaims(count) { next in
-                    workers.withLock { $0 += 1 }
+                    lock.lock(); workers += 1; lock.unlock()
                     while let i = next() { h[i] += 1 }
                 }
             }
             XCTAssertEqual(hits, [Int](repeating: 1, count: count), "\(count) items")
-            XCTAssertEqual(workers.withLock { $0 }, max(1, min(Kernels.threadCount, count)), "\(count) items")
+            XCTAssertEqual(workers, max(1, min(Kernels.threadCount, count)), "\(count) items")
         }
         // Inside another parallel region the cores are busy: one worker takes every item in order.
         Kernels.parallelFor(2) { range in

@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import Synchronization
 
 extension Kernels {
     /// How many threads the kernels split their work over: `Runtime.threadCount`, fixed when
@@ -30,9 +29,7 @@ extension Kernels {
             body(start..<end, chunk)
         }
     }
-}
 
-extension Kernels {
     /// Runs `body` once on each of up to `threadCount` workers, which take the items 0 ..< count
     /// one at a time from a shared counter (`next()`, nil when none are left) until none are
     /// left. For items of equal cost on cores that may not run at equal speed: on a shared
@@ -50,15 +47,30 @@ extension Kernels {
             }
             return
         }
-        let taken = Atomic<Int>(0)
+        let items = ClaimCounter(count: count)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             ParallelRegion.enter()
             defer { ParallelRegion.leave() }
-            body {
-                let i = taken.wrappingAdd(1, ordering: .relaxed).oldValue
-                return i < count ? i : nil
-            }
+            body(items.claim)
         }
+    }
+}
+
+/// The items of one `parallelClaims` run not yet taken. A lock, not an atomic: Synchronization's
+/// `Atomic` needs macOS 15, and a claim comes once per block of tens of microseconds or more.
+private final class ClaimCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var taken = 0
+    private let count: Int
+
+    init(count: Int) { self.count = count }
+
+    func claim() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard taken < count else { return nil }
+        taken += 1
+        return taken - 1
     }
 }
 
