@@ -11,24 +11,22 @@ extension Kernels {
     /// blocks come in a multiple of the thread count where there are enough columns, so that
     /// threads running at the same speed finish together (7 blocks on 2 threads would leave one
     /// idle for a seventh). The threads claim blocks one at a time (`parallelClaims`), so a
-    /// faster core takes more of them; a contiguous share of `count / threads` blocks is as wide
-    /// as any other to within one 32-column strip: equal blocks would give the last share the
-    /// narrow remainder, or one block more (1024 columns at depth 1536 made 11 blocks of 96
-    /// columns, the last 64: 5 blocks for one thread, 6 for the other).
+    /// faster core takes more of them. The 32-column strips are spread evenly over the blocks,
+    /// whose widths differ by at most one strip: equal blocks would leave the last one the
+    /// narrow remainder (1024 columns at depth 1536 made 11 blocks of 96 columns, the last 64).
     struct PackedColumnBlocks {
         let count: Int
         /// The widest block: what per-block buffers hold.
         let maxWidth: Int
         private let whole: Int
         private let strips: Int
-        private let workers: Int
 
         init(depth: Int, whole: Int) {
             self.whole = whole
             let stride = 2 * packedGEMMColumns
             strips = (whole + stride - 1) / stride
             guard whole > 0 else {
-                (count, maxWidth, workers) = (0, stride, 1)
+                (count, maxWidth) = (0, stride)
                 return
             }
             // Blocks of about 2^17 floats of B, rounded up to whole strips; as many more as
@@ -40,18 +38,13 @@ extension Kernels {
             let width = ((whole + even - 1) / even + stride - 1) / stride * stride
             let blocks = (whole + width - 1) / width
             count = min(strips, (blocks + workers - 1) / workers * workers)
-            self.workers = min(workers, count)
-            let perWorker = (strips + self.workers - 1) / self.workers, perBlock = count / self.workers
-            maxWidth = ((perWorker + perBlock - 1) / perBlock) * stride
+            maxWidth = (strips + count - 1) / count * stride
         }
 
         /// Block b's first column and width.
         func bounds(_ b: Int) -> (start: Int, width: Int) {
-            let stride = 2 * packedGEMMColumns, perBlock = count / workers
-            let worker = min(b / perBlock, workers - 1), first = worker * perBlock
-            let blocks = worker == workers - 1 ? count - first : perBlock
-            let shareStart = strips * worker / workers, share = strips * (worker + 1) / workers - shareStart
-            let start = shareStart + share * (b - first) / blocks, end = shareStart + share * (b - first + 1) / blocks
+            let stride = 2 * packedGEMMColumns
+            let start = strips * b / count, end = strips * (b + 1) / count
             return (start * stride, min(end * stride, whole) - start * stride)
         }
     }
